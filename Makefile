@@ -1,0 +1,31 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Starts the embedded PostgreSQL + pgvector and Redis under the given var dir unless
+# DATABASE_URL / REDIS_URL are set, runs the command, then stops what it started.
+EMBEDDED := $(BIN)/python -m meditrack.embedded
+
+.PHONY: install run test lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(EMBEDDED) --var var -- sh -c '\
+	  python manage.py migrate --noinput && \
+	  python manage.py seed_demo && \
+	  echo && echo "  MediTrack is starting on http://127.0.0.1:8000  (Ctrl-C stops everything)" && echo && \
+	  exec honcho start'
+
+test: install
+	$(EMBEDDED) --var var/test -- pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

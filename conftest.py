@@ -1,0 +1,72 @@
+"""Shared fixtures: a patient who may, another who may not, a clinician, API clients, a real worker."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+from django.db import connections
+from rest_framework.test import APIClient
+
+from meditrack.accounts.models import User
+from meditrack.celery import app as celery_app
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    # The pool keeps connections open; the test database cannot be dropped while it does.
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    # Throttle counters live in the cache; every test starts with none. Tests that never
+    # touch Redis-backed code pay nothing for this but one FLUSHDB.
+    cache.clear()
+
+
+def make_user(email, role=User.Role.PATIENT, **extra):
+    return User.objects.create_user(email=email, password=PASSWORD, role=role, **extra)
+
+
+@pytest.fixture
+def patient(db):
+    return make_user("alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def other_patient(db):
+    return make_user("bob@example.com", display_name="Bob")
+
+
+@pytest.fixture
+def clinician(db):
+    return make_user("dr.carol@example.com", role=User.Role.CLINICIAN, display_name="Dr. Carol")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def patient_api(patient):
+    client = APIClient()
+    client.force_authenticate(patient)
+    return client
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker (in a thread of this process, so it sees the test database),
+    consuming every queue through the real Redis broker."""
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["cpu", "gpu", "io"]) as w:
+        yield w

@@ -1,0 +1,56 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meditrack.accounts import services
+from meditrack.accounts.serializers import (
+    SignupSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+
+
+class SignupApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(request=SignupSerializer, responses={201: TokenSerializer}, summary="Create a patient account")
+    def post(self, request):
+        data = SignupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data)
+        token, expiry, user = services.token_issue(email=user.email, password=data.validated_data["password"])
+        body = TokenSerializer({"token": token, "expiry": expiry, "user": user}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer},
+                   summary="Exchange email and password for a Bearer token")
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, expiry, user = services.token_issue(**data.validated_data)
+        return Response(TokenSerializer({"token": token, "expiry": expiry, "user": user}).data)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=UserSerializer, summary="Your profile")
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer,
+                   summary="Change your display name or language")
+    def patch(self, request):
+        data = UserUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, **data.validated_data)
+        return Response(UserSerializer(user).data)

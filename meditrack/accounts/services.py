@@ -1,0 +1,65 @@
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from knox.models import AuthToken
+
+from meditrack.accounts.models import User, normalize_email
+from meditrack.errors import ApplicationError
+
+DUPLICATE_EMAIL = "An account with this email already exists."
+
+
+def user_create(*, email: str, password: str, display_name: str = "", role: str = User.Role.PATIENT,
+                tier: str = User.Tier.STANDARD) -> User:
+    email = normalize_email(email)
+    user = User(email=email, display_name=display_name.strip(), role=role, tier=tier)
+    errors = {}
+    if User.objects.filter(email__iexact=email).exists():
+        errors["email"] = [DUPLICATE_EMAIL]
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent signup with the same address won the race
+        raise ValidationError({"email": [DUPLICATE_EMAIL]}) from None
+    return user
+
+
+def user_update(*, user: User, display_name: str | None = None, language: str | None = None) -> User:
+    changed = []
+    if display_name is not None:
+        user.display_name = display_name.strip()
+        changed.append("display_name")
+    if language is not None:
+        user.language = language
+        changed.append("language")
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def token_issue(*, email: str, password: str) -> tuple[str, datetime, User]:
+    user = authenticate(username=normalize_email(email), password=password)
+    if user is None:
+        raise ApplicationError("Wrong email or password.", code="invalid_credentials", status_code=401)
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance.expiry, user
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def user_notify(*, user_id: int, event: dict) -> None:
+    """Push an event to every open /ws/notifications/ socket of this user, and only theirs."""
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "event": event})

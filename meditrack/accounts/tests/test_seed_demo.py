@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from meditrack.accounts.management.commands.seed_demo import DEMO_PASSWORD
+from meditrack.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_the_demo_accounts_once(api):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert User.objects.filter(role="admin", is_superuser=True).count() == 1
+    assert User.objects.filter(role="clinician").count() == 2
+    assert User.objects.filter(role="patient").count() == 6
+    r = api.post("/api/v1/auth/token", {"email": "maria.garcia@meditrack.local", "password": DEMO_PASSWORD},
+                 format="json")
+    assert r.status_code == 200
+
+
+def test_it_leaves_a_changed_password_alone(api):
+    call_command("seed_demo")
+    user = User.objects.get(email="james.chen@meditrack.local")
+    user.set_password("my own new password")
+    user.save()
+    call_command("seed_demo")
+    user.refresh_from_db()
+    assert user.check_password("my own new password")

@@ -1,0 +1,22 @@
+"""The Celery app. Queues: `cpu` (default), `gpu` (local models), `io` (calls to remote services).
+
+Django's Celery fixup closes each task's database connections before and after it runs, so a
+task never holds one of the pool's connections while it waits on the broker.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meditrack.settings")
+
+app = Celery("meditrack")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue("cpu"), Queue("gpu"), Queue("io")]
+app.autodiscover_tasks()
+
+
+@app.task(name="meditrack.ping")
+def ping() -> str:
+    return "pong"

@@ -1,0 +1,98 @@
+"""One error type for the application and one error shape for every API answer:
+
+    {"error": {"code": str, "detail": str, "fields"?: {name: [message, ...]}}}
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """A business rule said no. Services raise it; the API turns it into the error shape."""
+
+    def __init__(self, detail: str, *, code: str = "invalid", status_code: int = 400, fields: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+        self.status_code = status_code
+        self.fields = fields
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "detail": detail}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def _fields_and_detail(data) -> tuple[dict, str]:
+    if isinstance(data, list):
+        return {}, str(data[0]) if data else "Invalid input."
+    fields = {name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for name, msgs in data.items()}
+    general = fields.pop("non_field_errors", None)
+    return fields, general[0] if general else "Invalid input."
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", "The request body is too large."), status=413)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled API error", extra={"view": type(context.get("view")).__name__})
+        return Response(error_body("server_error", "Something went wrong on our side."), status=500)
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields, detail = _fields_and_detail(response.data)
+        response.data = error_body("invalid", detail, fields)
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        response.data = error_body(code, str(exc.detail))
+    return response
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=status.HTTP_400_BAD_REQUEST)
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("permission_denied", "You do not have permission to do this."), status=403)
+    return render(request, "403.html", status=403)

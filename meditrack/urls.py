@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from meditrack.health import HealthView
+
+api_v1 = [
+    path("health", HealthView.as_view(), name="health"),
+    path("", include("meditrack.accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("meditrack.accounts.urls")),
+]
+
+handler400 = "meditrack.errors.bad_request"
+handler403 = "meditrack.errors.permission_denied"
+handler404 = "meditrack.errors.page_not_found"
+handler500 = "meditrack.errors.server_error"
