@@ -7,6 +7,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from meditrack.accounts.models import User
+from meditrack.celery import QUEUES
 from meditrack.celery import app as celery_app
 
 PASSWORD = "correct horse battery staple"
@@ -68,5 +69,5 @@ def patient_api(patient):
 def worker():
     """A real Celery worker (in a thread of this process, so it sees the test database),
     consuming every queue through the real Redis broker."""
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["cpu", "gpu", "io"]) as w:
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=list(QUEUES)) as w:
         yield w

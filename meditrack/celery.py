@@ -7,13 +7,16 @@ task never holds one of the pool's connections while it waits on the broker.
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meditrack.settings")
 
+QUEUES = ("cpu", "gpu", "io")
+
 app = Celery("meditrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = [Queue("cpu"), Queue("gpu"), Queue("io")]
+# Each queue its own exchange and key: a task sent to one queue is delivered to that one only.
+app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 app.autodiscover_tasks()
 
 

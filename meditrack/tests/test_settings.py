@@ -61,4 +61,6 @@ def test_logs_are_json_and_never_carry_the_request_body_or_query(api):
     bad_request = next(line for line in lines if line["logger"] == "django.request")
     assert bad_request["level"] == "WARNING"
     assert bad_request["path"] == "/api/v1/auth/signup"
+    access = next(line for line in lines if line["logger"] == "meditrack.access")
+    assert (access["method"], access["path"], access["status"]) == ("POST", "/api/v1/auth/signup", 400)
     assert "SECRET" not in stream.getvalue()
