@@ -15,6 +15,7 @@ from meditrack.accounts.serializers import (
 
 
 class SignupApi(APIView):
+    authentication_classes = []
     permission_classes = [AllowAny]
     throttle_scope = "auth"
 

@@ -23,8 +23,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        # The socket is one-way; clients have nothing to say on it.
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # One-way socket: whatever a client sends, well-formed or not, is ignored.
         pass
 
     async def notify(self, message):

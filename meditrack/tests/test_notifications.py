@@ -48,6 +48,15 @@ async def test_a_user_never_receives_another_users_events(patient, other_patient
     await theirs.disconnect()
 
 
+async def test_frames_from_the_client_are_ignored_not_fatal(patient):
+    ws = await connect((b"authorization", await bearer(patient)))
+    await ws.send_to(text_data="{not json")
+    await ws.send_to(bytes_data=b"\x00\xff")
+    await sync_to_async(user_notify)(user_id=patient.pk, event={"type": "still.here"})
+    assert await ws.receive_json_from(timeout=5) == {"type": "still.here"}
+    await ws.disconnect()
+
+
 async def test_an_api_client_authenticates_with_a_bearer_header(patient):
     ws = await connect((b"authorization", await bearer(patient)))
     await sync_to_async(user_notify)(user_id=patient.pk, event={"type": "ping"})
