@@ -29,3 +29,12 @@ def test_the_openapi_schema_and_docs_are_served(api):
     docs = api.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+def test_an_unexpected_exception_becomes_a_json_500_without_its_message():
+    from meditrack.errors import api_exception_handler
+
+    response = api_exception_handler(RuntimeError("patient Jane has HIV"), {"view": None})
+    assert response.status_code == 500
+    assert response.data == {"error": {"code": "server_error", "detail": "Something went wrong on our side."}}
+    assert "Jane" not in str(response.data)
