@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from meditrack.inference.errors import InferenceError
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,6 +49,11 @@ def _fields_and_detail(data) -> tuple[dict, str]:
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+    if isinstance(exc, InferenceError):
+        response = Response(error_body(exc.code, str(exc)), status=exc.status)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("too_large", "The request body is too large."), status=413)
     if isinstance(exc, DjangoValidationError):

@@ -3,16 +3,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from meditrack.health import HealthView
+from meditrack.inference.metrics import metrics_view
 
 api_v1 = [
     path("health", HealthView.as_view(), name="health"),
     path("", include("meditrack.accounts.api_urls")),
+    path("", include("meditrack.inference.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("meditrack.accounts.urls")),
 ]

@@ -1,0 +1,215 @@
+"""Calling models: the one place that decides which model serves a user, and the only way in.
+
+Every call: the tier's models in order (a requested model first, if the tier allows it), the
+user's per-minute limit, retries and circuit breakers per model, fallback to the next, one JSON
+log line and metrics per model tried. Nothing here logs a prompt or a reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from limits import RateLimitItemPerMinute
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel
+
+from meditrack.errors import ApplicationError
+from meditrack.inference import metrics
+from meditrack.inference.backends import get_backend
+from meditrack.inference.errors import BadInput, ModelUnavailable, RateLimited
+from meditrack.inference.guards import parse_structured
+from meditrack.inference.prompts import approx_tokens, fit_history
+from meditrack.inference.resilience import RetryPolicy, first_that_serves
+from meditrack.inference.selectors import tier_get, tier_models
+from meditrack.inference.streaming import ChatStream, open_stream
+from meditrack.inference.types import ChatMessage, Label, ModelSpec, Speech, Task, Transcript
+
+logger = logging.getLogger("meditrack.inference")
+POLICY = RetryPolicy()
+_limiter: MovingWindowRateLimiter | None = None
+
+
+def _rate_limiter() -> MovingWindowRateLimiter:
+    global _limiter
+    if _limiter is None:
+        _limiter = MovingWindowRateLimiter(RedisStorage(settings.REDIS_URL))
+    return _limiter
+
+
+def user_rate_limit_hit(*, user_id: int, tier: str) -> None:
+    """Count one model call against the user's tier limit; RateLimited (with the wait) when over."""
+    limit = RateLimitItemPerMinute(tier_get(name=tier).requests_per_minute)
+    limiter = _rate_limiter()
+    if not limiter.hit(limit, "inference", str(user_id)):
+        reset_at = limiter.get_window_stats(limit, "inference", str(user_id)).reset_time
+        raise RateLimited("You have reached your tier's limit of model calls per minute.",
+                          retry_after=max(1.0, round(reset_at - time.time(), 1)))
+
+
+def model_specs(*, tier: str, task: Task, requested: str | None = None) -> list[ModelSpec]:
+    """The models that may serve this tier and task, in the order they are tried."""
+    models = tier_models(tier=tier, task=task)
+    if requested:
+        chosen = [m for m in models if m.slug == requested]
+        if not chosen:
+            raise ApplicationError("Your tier may not use this model.", code="model_not_allowed", status_code=403)
+        models = chosen + [m for m in models if m.slug != requested]
+    if not models:
+        raise ModelUnavailable(f"No {task} model is available for the {tier} tier.")
+    return [m.spec() for m in models]
+
+
+def _report(task: Task, tokens_in: int = 0) -> Callable[[ModelSpec, str, float], None]:
+    def report(spec: ModelSpec, outcome: str, seconds: float) -> None:
+        metrics.CALLS.labels(spec.slug, spec.backend, task, outcome).inc()
+        metrics.LATENCY.labels(spec.slug, task).observe(seconds)
+        logger.info("model call", extra={"model": spec.slug, "backend": str(spec.backend), "task": str(task),
+                                         "outcome": outcome, "latency_ms": round(seconds * 1000, 1),
+                                         "tokens_in": tokens_in})
+    return report
+
+
+def _serve(*, tier: str, task: Task, user_id: int | None, requested: str | None, fn, tokens_in: int = 0):
+    if user_id is not None:
+        user_rate_limit_hit(user_id=user_id, tier=tier)
+    specs = model_specs(tier=tier, task=task, requested=requested)
+    return first_that_serves(specs, fn, POLICY, _report(task, tokens_in))
+
+
+def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
+                max_new_tokens: int | None = None) -> ChatStream:
+    """Start a reply; the first piece has arrived when this returns (so failures fall back here).
+    Iterate the result for the rest, or close() it to stop the model."""
+    cap = tier_get(name=user.tier).max_new_tokens
+    budget = min(max_new_tokens or cap, cap)
+    started = time.perf_counter()
+    state = {}
+
+    def start(spec: ModelSpec):
+        backend = get_backend(spec.backend)
+        counter = backend.token_counter(spec)
+        fitted = fit_history(messages, context_window=spec.context_window, max_new_tokens=budget, count=counter)
+        state["counter"] = counter
+        state["tokens_in"] = sum((counter or approx_tokens)(m.content) for m in fitted)
+        return open_stream(backend.chat(spec, fitted, max_new_tokens=budget))
+
+    spec, (first, rest) = _serve(tier=user.tier, task=Task.CHAT, user_id=user.pk, requested=model, fn=start)
+    stream = ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=budget, tokens_in=state["tokens_in"],
+                        counter=state["counter"], started=started)
+    metrics.TOKENS.labels(spec.slug, "in").inc(stream.tokens_in)
+    return stream
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    text: str
+    model: str
+    finish_reason: str
+    tokens_in: int
+    tokens_out: int
+
+
+def chat_complete(*, user, messages: list[ChatMessage], model: str | None = None,
+                  max_new_tokens: int | None = None) -> ChatReply:
+    stream = chat_stream(user=user, messages=messages, model=model, max_new_tokens=max_new_tokens)
+    for _ in stream:
+        pass
+    metrics.TOKENS.labels(stream.model, "out").inc(stream.tokens_out)
+    return ChatReply(text=stream.text, model=stream.model, finish_reason=stream.finish_reason,
+                     tokens_in=stream.tokens_in, tokens_out=stream.tokens_out)
+
+
+@dataclass(frozen=True)
+class StructuredAnswer:
+    value: BaseModel
+    model: str | None
+    is_fallback: bool  # True: no model gave valid JSON; value came from the caller's fallback
+
+
+JSON_REPAIR = ("Your previous answer could not be used: {problem}. Answer again with only a JSON object "
+               "that matches this JSON schema, nothing else:\n{schema}")
+
+
+def chat_json(*, user, messages: list[ChatMessage], schema: type[BaseModel],
+              fallback: Callable[[], BaseModel], max_new_tokens: int | None = None) -> StructuredAnswer:
+    """Ask for JSON matching the schema; re-ask once with what was wrong; else the fallback, marked."""
+    conversation = list(messages)
+    model = None
+    for attempt in range(2):
+        try:
+            reply = chat_complete(user=user, messages=conversation, max_new_tokens=max_new_tokens)
+        except (ModelUnavailable, BadInput) as exc:
+            logger.warning("structured answer fell back", extra={"reason": exc.code})
+            break
+        model = reply.model
+        try:
+            return StructuredAnswer(value=parse_structured(reply.text, schema), model=model, is_fallback=False)
+        except ValueError as exc:
+            logger.info("structured answer invalid", extra={"model": model, "attempt": attempt + 1})
+            conversation += [ChatMessage("assistant", reply.text),
+                             ChatMessage("user", JSON_REPAIR.format(problem=exc, schema=schema.model_json_schema()))]
+    return StructuredAnswer(value=fallback(), model=model, is_fallback=True)
+
+
+def text_classify(*, tier: str, task: Task, texts: list[str], user_id: int | None = None
+                  ) -> tuple[str, list[list[Label]]]:
+    """One batched call: all labels with scores for each text, and the slug of the model that served."""
+    spec, labels = _serve(tier=tier, task=task, user_id=user_id, requested=None,
+                          fn=lambda spec: get_backend(spec.backend).classify(spec, texts))
+    return spec.slug, labels
+
+
+def text_embed(*, tier: str, texts: list[str], user_id: int | None = None) -> tuple[str, list[list[float]]]:
+    spec, vectors = _serve(tier=tier, task=Task.EMBEDDING, user_id=user_id, requested=None,
+                           fn=lambda spec: get_backend(spec.backend).embed(spec, texts))
+    return spec.slug, vectors
+
+
+def speech_transcribe(*, user, audio: bytes) -> tuple[str, Transcript]:
+    spec, transcript = _serve(tier=user.tier, task=Task.ASR, user_id=user.pk, requested=None,
+                              fn=lambda spec: get_backend(spec.backend).transcribe(spec, audio))
+    return spec.slug, transcript
+
+
+def speech_synthesize(*, user, text: str) -> tuple[str, Speech]:
+    spec, speech = _serve(tier=user.tier, task=Task.TTS, user_id=user.pk, requested=None,
+                          fn=lambda spec: get_backend(spec.backend).synthesize(spec, text))
+    return spec.slug, speech
+
+
+def _silence_wav(seconds: float = 0.5, rate: int = 16000) -> bytes:
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\x00\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def model_probe(*, spec: ModelSpec) -> dict:
+    """One tiny real request to this model alone (no retries, no fallback): latency or the error."""
+    backend = get_backend(spec.backend)
+    probes = {
+        Task.CHAT: lambda: "".join(backend.chat(spec, [ChatMessage("user", "Say OK.")], max_new_tokens=8)),
+        Task.EMBEDDING: lambda: backend.embed(spec, ["probe"]),
+        Task.SENTIMENT: lambda: backend.classify(spec, ["I feel fine today."]),
+        Task.EMOTION: lambda: backend.classify(spec, ["I feel fine today."]),
+        Task.ASR: lambda: backend.transcribe(spec, _silence_wav()),
+        Task.TTS: lambda: backend.synthesize(spec, "Test."),
+    }
+    started = time.perf_counter()
+    try:
+        probes[spec.task]()
+    except Exception as exc:  # the operator wants to see any failure, not a crash page
+        detail = str(exc) if hasattr(exc, "code") else type(exc).__name__
+        return {"ok": False, "latency_ms": round((time.perf_counter() - started) * 1000, 1), "error": detail}
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 1), "error": None}
