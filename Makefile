@@ -19,7 +19,8 @@ run: install
 	  python manage.py migrate --noinput && \
 	  python manage.py seed_demo && \
 	  echo && echo "  MediTrack is starting on http://127.0.0.1:8000  (Ctrl-C stops everything)" && echo && \
-	  exec honcho start'
+	  rm -rf var/prometheus && mkdir -p var/prometheus && \
+	  PROMETHEUS_MULTIPROC_DIR=$$PWD/var/prometheus exec honcho start'
 
 test: install
 	$(EMBEDDED) --var var/test -- pytest
