@@ -148,6 +148,8 @@ CACHES = {
         "LOCATION": redis_db(REDIS_URL, 1),
     }
 }
+# Per-user model-call limits (meditrack.inference), beside DRF's throttle counters.
+RATE_LIMIT_STORAGE_URL = redis_db(REDIS_URL, 1)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -259,5 +261,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # One line per HTTP request to a model server is noise next to our own call log.
+        "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
     },
 }

@@ -37,7 +37,7 @@ _limiter: MovingWindowRateLimiter | None = None
 def _rate_limiter() -> MovingWindowRateLimiter:
     global _limiter
     if _limiter is None:
-        _limiter = MovingWindowRateLimiter(RedisStorage(settings.REDIS_URL))
+        _limiter = MovingWindowRateLimiter(RedisStorage(settings.RATE_LIMIT_STORAGE_URL))
     return _limiter
 
 
