@@ -77,3 +77,4 @@ class TierModel(models.Model):
 
     def __str__(self):
         return f"{self.tier.name}: {self.model.slug} #{self.position}"
+

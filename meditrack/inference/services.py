@@ -25,7 +25,7 @@ from meditrack.inference.errors import BadInput, ModelUnavailable, RateLimited
 from meditrack.inference.guards import parse_structured
 from meditrack.inference.prompts import approx_tokens, fit_history
 from meditrack.inference.resilience import RetryPolicy, first_that_serves
-from meditrack.inference.selectors import tier_get, tier_models
+from meditrack.inference.selectors import TierPlan, tier_plan
 from meditrack.inference.streaming import ChatStream, open_stream
 from meditrack.inference.types import ChatMessage, Label, ModelSpec, Speech, Task, Transcript
 
@@ -41,9 +41,9 @@ def _rate_limiter() -> MovingWindowRateLimiter:
     return _limiter
 
 
-def user_rate_limit_hit(*, user_id: int, tier: str) -> None:
+def user_rate_limit_hit(*, user_id: int, plan: TierPlan) -> None:
     """Count one model call against the user's tier limit; RateLimited (with the wait) when over."""
-    limit = RateLimitItemPerMinute(tier_get(name=tier).requests_per_minute)
+    limit = RateLimitItemPerMinute(plan.requests_per_minute)
     limiter = _rate_limiter()
     if not limiter.hit(limit, "inference", str(user_id)):
         reset_at = limiter.get_window_stats(limit, "inference", str(user_id)).reset_time
@@ -51,17 +51,17 @@ def user_rate_limit_hit(*, user_id: int, tier: str) -> None:
                           retry_after=max(1.0, round(reset_at - time.time(), 1)))
 
 
-def model_specs(*, tier: str, task: Task, requested: str | None = None) -> list[ModelSpec]:
+def model_specs(*, plan: TierPlan, task: Task, requested: str | None = None) -> list[ModelSpec]:
     """The models that may serve this tier and task, in the order they are tried."""
-    models = tier_models(tier=tier, task=task)
+    specs = plan.specs.get(task, [])
     if requested:
-        chosen = [m for m in models if m.slug == requested]
+        chosen = [s for s in specs if s.slug == requested]
         if not chosen:
             raise ApplicationError("Your tier may not use this model.", code="model_not_allowed", status_code=403)
-        models = chosen + [m for m in models if m.slug != requested]
-    if not models:
-        raise ModelUnavailable(f"No {task} model is available for the {tier} tier.")
-    return [m.spec() for m in models]
+        specs = chosen + [s for s in specs if s.slug != requested]
+    if not specs:
+        raise ModelUnavailable(f"No {task} model is available for the {plan.name} tier.")
+    return specs
 
 
 def _report(task: Task, tokens_in: int = 0) -> Callable[[ModelSpec, str, float], None]:
@@ -74,10 +74,12 @@ def _report(task: Task, tokens_in: int = 0) -> Callable[[ModelSpec, str, float],
     return report
 
 
-def _serve(*, tier: str, task: Task, user_id: int | None, requested: str | None, fn, tokens_in: int = 0):
+def _serve(*, tier: str | TierPlan, task: Task, user_id: int | None, requested: str | None, fn,
+           tokens_in: int = 0):
+    plan = tier if isinstance(tier, TierPlan) else tier_plan(name=tier)
     if user_id is not None:
-        user_rate_limit_hit(user_id=user_id, tier=tier)
-    specs = model_specs(tier=tier, task=task, requested=requested)
+        user_rate_limit_hit(user_id=user_id, plan=plan)
+    specs = model_specs(plan=plan, task=task, requested=requested)
     return first_that_serves(specs, fn, POLICY, _report(task, tokens_in))
 
 
@@ -85,7 +87,8 @@ def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
                 max_new_tokens: int | None = None) -> ChatStream:
     """Start a reply; the first piece has arrived when this returns (so failures fall back here).
     Iterate the result for the rest, or close() it to stop the model."""
-    cap = tier_get(name=user.tier).max_new_tokens
+    plan = tier_plan(name=user.tier)
+    cap = plan.max_new_tokens
     budget = min(max_new_tokens or cap, cap)
     started = time.perf_counter()
     state = {}
@@ -98,7 +101,7 @@ def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
         state["tokens_in"] = sum((counter or approx_tokens)(m.content) for m in fitted)
         return open_stream(backend.chat(spec, fitted, max_new_tokens=budget))
 
-    spec, (first, rest) = _serve(tier=user.tier, task=Task.CHAT, user_id=user.pk, requested=model, fn=start)
+    spec, (first, rest) = _serve(tier=plan, task=Task.CHAT, user_id=user.pk, requested=model, fn=start)
     stream = ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=budget, tokens_in=state["tokens_in"],
                         counter=state["counter"], started=started)
     metrics.TOKENS.labels(spec.slug, "in").inc(stream.tokens_in)

@@ -1,6 +1,6 @@
-"""Hugging Face serverless (`hf_inference`), dedicated endpoints / TGI (`hf_endpoint`) and
-OpenAI-compatible servers (vLLM, Ollama, llama.cpp), all through huggingface_hub's InferenceClient.
-Imports nothing from Django.
+"""Hugging Face serverless (`hf_inference`) and dedicated endpoints / TGI (`hf_endpoint`) through
+huggingface_hub's InferenceClient; OpenAI-compatible servers (vLLM, Ollama, llama.cpp) through the
+same HTTP session, reading their stream directly. Imports nothing from Django.
 
 InferenceClient retries nothing, and its failures come in several shapes: HfHubHTTPError for a
 status, InferenceTimeoutError (or the HTTP library's own timeout once a stream has begun), a
@@ -10,6 +10,7 @@ stream is cut. translate() turns each into our error hierarchy.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx2
@@ -95,34 +96,57 @@ def model_url(spec: ModelSpec) -> str:
 
 class RemoteBackend:
     def _client(self, spec: ModelSpec) -> InferenceClient:
-        if spec.backend == BackendName.OPENAI_COMPATIBLE:
-            return InferenceClient(base_url=spec.base_url, api_key=spec.token, timeout=spec.timeout_s)
         return InferenceClient(model=model_url(spec), token=spec.token, timeout=spec.timeout_s)
 
     def token_counter(self, spec: ModelSpec) -> TokenCounter | None:
         return None
 
     def chat(self, spec: ModelSpec, messages: list[ChatMessage], *, max_new_tokens: int) -> Iterator[str]:
-        # One client per call: closing it closes the streamed response, so a stop reaches the server.
-        client = self._client(spec)
         try:
-            if spec.params.get("chat_template", True) is False:
-                return (yield from self._generate(client, spec, messages, max_new_tokens))
-            return (yield from self._chat_completion(client, spec, messages, max_new_tokens))
+            if spec.backend == BackendName.OPENAI_COMPATIBLE:
+                return (yield from self._openai_stream(spec, messages, max_new_tokens))
+            # One client per call: closing it closes the streamed response, so a stop reaches the server.
+            with self._client(spec) as client:
+                if spec.params.get("chat_template", True) is False:
+                    return (yield from self._generate(client, spec, messages, max_new_tokens))
+                return (yield from self._chat_completion(client, spec, messages, max_new_tokens))
         except InferenceError:
             raise
         except Exception as exc:
             raise translate(exc, spec) from exc
-        finally:
-            client.close()
+
+    def _openai_stream(self, spec, messages, max_new_tokens) -> Iterator[str]:
+        """The OpenAI streaming protocol read directly on the shared HTTP session: the same wire format
+        InferenceClient speaks, without its per-call request building and per-chunk object parsing."""
+        body = {"model": spec.model_id, "messages": [{"role": m.role, "content": m.content} for m in messages],
+                "max_tokens": max_new_tokens, "stream": True,
+                **{k: v for k, v in spec.params.items() if k in CHAT_PARAMS}}
+        headers = {"Authorization": f"Bearer {spec.token}"} if spec.token else {}
+        url = f"{spec.base_url.rstrip('/')}/chat/completions"
+        with get_session().stream("POST", url, json=body, headers=headers, timeout=spec.timeout_s) as response:
+            if response.status_code >= 400:
+                raise _status_error(response, spec.slug)
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                event = json.loads(data)
+                if event.get("error") is not None:
+                    raise ModelUnavailable("the server reported an error inside its stream", model=spec.slug)
+                for choice in event.get("choices") or []:
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield content
+                    if choice.get("finish_reason"):
+                        return "length" if choice["finish_reason"] == "length" else "stop"
+        raise ModelUnavailable("the stream ended without a finish reason", model=spec.slug)
 
     def _chat_completion(self, client, spec, messages, max_new_tokens) -> Iterator[str]:
         params = {k: v for k, v in spec.params.items() if k in CHAT_PARAMS}
-        stream = client.chat_completion(
-            [{"role": m.role, "content": m.content} for m in messages],
-            model=spec.model_id if spec.backend == BackendName.OPENAI_COMPATIBLE else None,
-            max_tokens=max_new_tokens, stream=True, **params,
-        )
+        stream = client.chat_completion([{"role": m.role, "content": m.content} for m in messages],
+                                        max_tokens=max_new_tokens, stream=True, **params)
         for chunk in stream:
             if not chunk.choices:
                 continue
