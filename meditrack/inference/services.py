@@ -64,23 +64,35 @@ def model_specs(*, plan: TierPlan, task: Task, requested: str | None = None) -> 
     return specs
 
 
-def _report(task: Task, tokens_in: int = 0) -> Callable[[ModelSpec, str, float], None]:
+def _log_call(spec: ModelSpec, task: Task, outcome: str, seconds: float, **usage) -> None:
+    metrics.CALLS.labels(spec.slug, spec.backend, task, outcome).inc()
+    metrics.LATENCY.labels(spec.slug, task).observe(seconds)
+    logger.info("model call", extra={"model": spec.slug, "backend": str(spec.backend), "task": str(task),
+                                     "outcome": outcome, "latency_ms": round(seconds * 1000, 1), **usage})
+
+
+def _report(task: Task) -> Callable[[ModelSpec, str, float], None]:
     def report(spec: ModelSpec, outcome: str, seconds: float) -> None:
-        metrics.CALLS.labels(spec.slug, spec.backend, task, outcome).inc()
-        metrics.LATENCY.labels(spec.slug, task).observe(seconds)
-        logger.info("model call", extra={"model": spec.slug, "backend": str(spec.backend), "task": str(task),
-                                         "outcome": outcome, "latency_ms": round(seconds * 1000, 1),
-                                         "tokens_in": tokens_in})
+        # A chat that started is logged once it ends, with its tokens (see _log_chat).
+        if outcome != "ok" or task != Task.CHAT:
+            _log_call(spec, task, outcome, seconds)
     return report
 
 
-def _serve(*, tier: str | TierPlan, task: Task, user_id: int | None, requested: str | None, fn,
-           tokens_in: int = 0):
+def _log_chat(stream: ChatStream, outcome: str) -> None:
+    tokens_out = stream.tokens_out
+    metrics.TOKENS.labels(stream.model, "in").inc(stream.tokens_in)
+    metrics.TOKENS.labels(stream.model, "out").inc(tokens_out)
+    _log_call(stream.spec, Task.CHAT, outcome, stream.duration_s, tokens_in=stream.tokens_in, tokens_out=tokens_out,
+              finish_reason=stream.finish_reason, ttft_ms=round(stream.time_to_first_token_s * 1000, 1))
+
+
+def _serve(*, tier: str | TierPlan, task: Task, user_id: int | None, requested: str | None, fn):
     plan = tier if isinstance(tier, TierPlan) else tier_plan(name=tier)
     if user_id is not None:
         user_rate_limit_hit(user_id=user_id, plan=plan)
     specs = model_specs(plan=plan, task=task, requested=requested)
-    return first_that_serves(specs, fn, POLICY, _report(task, tokens_in))
+    return first_that_serves(specs, fn, POLICY, _report(task))
 
 
 def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
@@ -102,10 +114,8 @@ def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
         return open_stream(backend.chat(spec, fitted, max_new_tokens=budget))
 
     spec, (first, rest) = _serve(tier=plan, task=Task.CHAT, user_id=user.pk, requested=model, fn=start)
-    stream = ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=budget, tokens_in=state["tokens_in"],
-                        counter=state["counter"], started=started)
-    metrics.TOKENS.labels(spec.slug, "in").inc(stream.tokens_in)
-    return stream
+    return ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=budget, tokens_in=state["tokens_in"],
+                      counter=state["counter"], started=started, on_finish=_log_chat)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,6 @@ def chat_complete(*, user, messages: list[ChatMessage], model: str | None = None
     stream = chat_stream(user=user, messages=messages, model=model, max_new_tokens=max_new_tokens)
     for _ in stream:
         pass
-    metrics.TOKENS.labels(stream.model, "out").inc(stream.tokens_out)
     return ChatReply(text=stream.text, model=stream.model, finish_reason=stream.finish_reason,
                      tokens_in=stream.tokens_in, tokens_out=stream.tokens_out)
 

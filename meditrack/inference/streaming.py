@@ -4,7 +4,7 @@ Imports nothing from Django."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from meditrack.inference.errors import InferenceError, StreamInterrupted
 from meditrack.inference.guards import RepetitionGuard
@@ -29,7 +29,8 @@ class ChatStream:
     'cancelled'), tokens_out, time_to_first_token_s, duration_s. close() stops the model."""
 
     def __init__(self, *, spec: ModelSpec, first: str, rest: Iterator[str], max_new_tokens: int,
-                 tokens_in: int, counter: TokenCounter | None, started: float):
+                 tokens_in: int, counter: TokenCounter | None, started: float,
+                 on_finish: Callable[[ChatStream, str], None] | None = None):
         self.spec = spec
         self.model = spec.slug
         self.tokens_in = tokens_in
@@ -42,6 +43,8 @@ class ChatStream:
         self._parts: list[str] = []
         self._pieces = 0
         self._started = started
+        self._on_finish = on_finish
+        self._finished = False
 
     @property
     def text(self) -> str:
@@ -75,16 +78,24 @@ class ChatStream:
                     self.finish_reason = reported or ("length" if self.tokens_out >= self.max_new_tokens else "stop")
                     return
                 except InferenceError as exc:
+                    self._finish(StreamInterrupted.code)
                     raise StreamInterrupted(f"the stream broke after {self._pieces} piece(s): {exc.detail}",
                                             model=self.model) from exc
         finally:
             rest.close()
-            self.duration_s = time.perf_counter() - self._started
+            self._finish("ok")
 
     def close(self) -> None:
         """Stop generating: the HTTP response is closed, or the local generate thread stops."""
         if self.finish_reason is None:
             self.finish_reason = "cancelled"
         self._rest.close()
-        if self.duration_s is None:
-            self.duration_s = time.perf_counter() - self._started
+        self._finish("ok")
+
+    def _finish(self, outcome: str) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.duration_s = time.perf_counter() - self._started
+        if self._on_finish is not None:
+            self._on_finish(self, outcome)

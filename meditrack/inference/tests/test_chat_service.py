@@ -153,6 +153,8 @@ def test_each_call_logs_one_json_line_without_the_users_text(model_server, patie
         services.chat_complete(user=patient, messages=ASK)
     calls = [r for r in caplog.records if r.name == "meditrack.inference" and r.getMessage() == "model call"]
     assert len(calls) == 1
-    assert (calls[0].model, calls[0].outcome, calls[0].task) == ("chat", "ok", "chat")
-    assert calls[0].latency_ms > 0
+    call = calls[0]
+    assert (call.model, call.backend, call.task, call.outcome, call.finish_reason) == (
+        "chat", "openai_compatible", "chat", "ok", "stop")
+    assert call.latency_ms > 0 and call.tokens_in > 0 and call.tokens_out == 6
     assert all(SECRET_TEXT not in str(value) for r in caplog.records for value in vars(r).values())
