@@ -9,6 +9,7 @@ api_v1 = [
     path("health", HealthView.as_view(), name="health"),
     path("", include("meditrack.accounts.api_urls")),
     path("", include("meditrack.inference.urls")),
+    path("", include("assistant.api_urls")),
 ]
 
 urlpatterns = [

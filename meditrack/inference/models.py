@@ -48,7 +48,7 @@ class AIModel(models.Model):
         return ModelSpec(
             slug=self.slug, task=Task(self.task), backend=BackendName(self.backend), model_id=self.model_id,
             base_url=self.base_url, token=token or None, params=dict(self.parameters or {}),
-            timeout_s=self.timeout_s, context_window=self.context_window,
+            timeout_s=self.timeout_s, context_window=self.context_window, queue=self.queue,
         )
 
 

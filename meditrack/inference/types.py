@@ -37,6 +37,7 @@ class ModelSpec:
     params: dict = field(default_factory=dict)  # generation parameters and backend options
     timeout_s: float = 60.0
     context_window: int = 2048
+    queue: str = "io"  # the Celery queue whose workers run calls to this model
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,243 @@
+"""Chat sessions and replies. A reply is written by a Celery task into a Redis Stream (see
+streams.py) that the websocket, SSE and plain-HTTP readers all tail: one streaming path."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+import markdown
+import nh3
+import redis
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from assistant import streams
+from assistant.models import ChatSession, Message
+from meditrack.errors import ApplicationError
+from meditrack.inference import services as inference
+from meditrack.inference.errors import InferenceError, StreamInterrupted
+from meditrack.inference.selectors import tier_plan
+from meditrack.inference.types import ChatMessage, Task
+
+logger = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 8000
+SYSTEM_PROMPT = (
+    "You are MediTrack's assistant, helping a person look after their health. Be warm, clear and brief. "
+    "You are not a doctor: do not diagnose; suggest talking to their clinician for anything medical, and "
+    "urge emergency services when someone may be in danger."
+)
+_redis: redis.Redis | None = None
+
+
+def redis_client() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+def render_markdown(text: str) -> str:
+    """The model's Markdown as HTML safe to put in a page: nh3 keeps formatting, drops scripts and links' JS."""
+    return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "sane_lists"]))
+
+
+def _check_model(*, owner, model: str) -> None:
+    if model:
+        inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.CHAT, requested=model)
+
+
+def session_create(*, owner, title: str = "", model: str = "") -> ChatSession:
+    _check_model(owner=owner, model=model)
+    return ChatSession.objects.create(owner=owner, title=title.strip()[:120], model=model)
+
+
+def session_update(*, session: ChatSession, title: str | None = None, model: str | None = None) -> ChatSession:
+    if model is not None:
+        _check_model(owner=session.owner, model=model)
+        session.model = model
+    if title is not None:
+        session.title = title.strip()[:120]
+    session.save()
+    return session
+
+
+def session_default(*, owner) -> ChatSession:
+    """The session older clients talk to: the most recent one, or a new one."""
+    return owner.chat_sessions.first() or session_create(owner=owner)
+
+
+def session_reset(*, session: ChatSession) -> ChatSession:
+    session.context_reset_at = timezone.now()
+    session.save(update_fields=["context_reset_at", "updated_at"])
+    return session
+
+
+def _title_from(content: str) -> str:
+    first_line = content.strip().splitlines()[0]
+    return first_line if len(first_line) <= 60 else first_line[:57].rsplit(" ", 1)[0] + "…"
+
+
+def _enqueue(reply: Message) -> None:
+    from assistant.tasks import generate_reply
+
+    session = reply.session
+    specs = inference.model_specs(plan=tier_plan(name=session.owner.tier), task=Task.CHAT,
+                                  requested=session.model or None)
+    generate_reply.apply_async(args=[reply.pk], queue=specs[0].queue)
+
+
+def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | None = None) -> Message:
+    """Save the user's message and an empty reply, and queue the reply's generation once both are
+    committed. The same client_id twice returns the first reply: a resend is not a new question."""
+    content = (content or "").strip()
+    if not content:
+        raise ApplicationError("Write a message first.", fields={"content": ["This field may not be blank."]})
+    if len(content) > MAX_MESSAGE_CHARS:
+        raise ApplicationError(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.", code="too_long",
+                               fields={"content": [f"At most {MAX_MESSAGE_CHARS} characters."]})
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        if client_id is not None:
+            sent = session.messages.filter(client_id=client_id).first()
+            if sent is not None:
+                return sent.replies.order_by("-id").first()
+        if session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).exists():
+            raise ApplicationError("A reply is still being written: stop it or wait for it.", code="busy",
+                                   status_code=409)
+        _check_model(owner=session.owner, model=session.model)
+        question = session.messages.create(role=Message.Role.USER, content=content, client_id=client_id)
+        reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
+                                        reply_to=question)
+        if not session.title:
+            session.title = _title_from(content)
+        session.save()
+        transaction.on_commit(lambda: _enqueue(reply))
+    return reply
+
+
+def message_regenerate(*, session: ChatSession) -> Message:
+    """Write the last answer again: the old one is replaced by a new reply to the same question."""
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        last = session.messages.filter(role=Message.Role.ASSISTANT).order_by("-id").first()
+        if last is None or last.reply_to is None:
+            raise ApplicationError("There is no answer to regenerate yet.", code="nothing_to_regenerate",
+                                   status_code=409)
+        if last.status == Message.Status.STREAMING:
+            raise ApplicationError("A reply is still being written: stop it or wait for it.", code="busy",
+                                   status_code=409)
+        reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
+                                        reply_to=last.reply_to)
+        last.delete()
+        transaction.on_commit(lambda: _enqueue(reply))
+    return reply
+
+
+def message_stop(*, session: ChatSession) -> Message | None:
+    """Ask the task writing this session's reply to stop; it keeps the text so far, as cancelled."""
+    reply = session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).first()
+    if reply is not None:
+        streams.request_cancel(redis_client(), reply.pk)
+    return reply
+
+
+def history_for(reply: Message) -> list[ChatMessage]:
+    """What the model sees: the system prompt, then the turns since the last reset, up to the question."""
+    session = reply.session
+    turns = session.messages.filter(id__lt=reply.id).exclude(status__in=[Message.Status.STREAMING,
+                                                                          Message.Status.ERROR])
+    if session.context_reset_at:
+        turns = turns.filter(created_at__gte=session.context_reset_at)
+    turns = turns.exclude(role=Message.Role.ASSISTANT, content="")
+    return [ChatMessage("system", SYSTEM_PROMPT)] + [ChatMessage(m.role, m.content) for m in turns]
+
+
+def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, content: str, stream=None,
+            error: InferenceError | None = None, error_code: str = "", detail: str = "") -> None:
+    """Save the reply, then tell the readers: a reader that sees the end can trust the database."""
+    code = error.code if error is not None else error_code
+    fields = {"status": status, "content": content, "error_code": code}
+    if stream is not None:
+        fields.update(model=stream.model, finish_reason=stream.finish_reason or "", tokens_in=stream.tokens_in,
+                      tokens_out=stream.tokens_out, time_to_first_token_ms=stream.time_to_first_token_s * 1000,
+                      duration_ms=(stream.duration_s or 0) * 1000)
+    # Only a reply still streaming is finished here: the sweeper may have given up on it already.
+    Message.objects.filter(pk=reply.pk, status=Message.Status.STREAMING).update(**fields)
+    if status in (Message.Status.COMPLETE, Message.Status.CANCELLED, Message.Status.CUT):
+        usage = {"tokens_in": fields.get("tokens_in"), "tokens_out": fields.get("tokens_out"),
+                 "time_to_first_token_ms": fields.get("time_to_first_token_ms"),
+                 "duration_ms": fields.get("duration_ms")}
+        writer.finish("done", {"message_id": reply.pk, "status": status, "content": content,
+                               "html": render_markdown(content), "citations": [], "usage": usage,
+                               "model": fields.get("model", ""), "finish_reason": fields.get("finish_reason") or status,
+                               "error": code or None})
+    else:
+        payload = {"message_id": reply.pk, "code": code, "detail": detail or (error.detail if error else "")}
+        if error is not None and error.retry_after is not None:
+            payload["retry_after"] = error.retry_after
+        writer.finish("error", payload)
+
+
+def reply_generate(*, message_id: int) -> None:
+    """The body of the generate_reply task. Idempotent: a reply already finished is left alone, and a
+    reply whose earlier run died mid-way is closed as an error rather than written twice."""
+    reply = Message.objects.select_related("session__owner").filter(
+        pk=message_id, status=Message.Status.STREAMING).first()
+    if reply is None:
+        return
+    r = redis_client()
+    writer = streams.StreamWriter(r, message_id)
+    if not r.set(streams.started_key(message_id), 1, nx=True, ex=streams.STREAM_TTL_S):
+        _finish(reply, writer, status=Message.Status.ERROR, content=writer.text_so_far(), error_code="interrupted",
+                detail="The reply was interrupted. Regenerate it to try again.")
+        return
+    if r.exists(streams.cancel_key(message_id)):
+        _finish(reply, writer, status=Message.Status.CANCELLED, content="")
+        return
+    session = reply.session
+    history = history_for(reply)
+    connection.close()  # the pool gets its connection back while the model works
+    try:
+        stream = inference.chat_stream(user=session.owner, messages=history, model=session.model or None)
+    except InferenceError as exc:
+        _finish(reply, writer, status=Message.Status.ERROR, content="", error=exc)
+        return
+    except ApplicationError as exc:
+        _finish(reply, writer, status=Message.Status.ERROR, content="", error_code=exc.code, detail=exc.detail)
+        return
+    status, error = Message.Status.COMPLETE, None
+    try:
+        for piece in stream:
+            writer.add(piece)
+            if writer.cancelled:
+                stream.close()
+                break
+    except StreamInterrupted as exc:
+        status, error = Message.Status.CUT, exc
+    except SoftTimeLimitExceeded:
+        stream.close()
+        status, error = Message.Status.CUT, StreamInterrupted("the reply took too long", model=stream.model)
+    if stream.finish_reason == "cancelled":
+        status = Message.Status.CANCELLED
+    _finish(reply, writer, status=status, content=stream.text, stream=stream, error=error)
+
+
+def stuck_replies_sweep(*, older_than: timedelta) -> int:
+    """Replies still 'streaming' long after any task could be writing them end as errors."""
+    swept = 0
+    cutoff = timezone.now() - older_than
+    for reply in Message.objects.filter(status=Message.Status.STREAMING, created_at__lt=cutoff):
+        writer = streams.StreamWriter(redis_client(), reply.pk)
+        updated = Message.objects.filter(pk=reply.pk, status=Message.Status.STREAMING).update(
+            status=Message.Status.ERROR, error_code="timeout", content=writer.text_so_far())
+        if updated:
+            writer.finish("error", {"message_id": reply.pk, "code": "timeout",
+                                    "detail": "The reply took too long and was stopped."})
+            swept += 1
+    if swept:
+        logger.warning("swept stuck replies", extra={"count": swept})
+    return swept

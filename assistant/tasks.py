@@ -1,0 +1,17 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from assistant import services
+
+
+@shared_task(name="assistant.generate_reply")
+def generate_reply(message_id: int) -> None:
+    services.reply_generate(message_id=message_id)
+
+
+@shared_task(name="assistant.sweep_stuck_replies")
+def sweep_stuck_replies() -> int:
+    # Past the hard time limit no task can still be writing the reply.
+    return services.stuck_replies_sweep(older_than=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60))
