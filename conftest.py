@@ -16,9 +16,15 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     yield
-    # The pool keeps connections open; the test database cannot be dropped while it does.
+    # The pool keeps connections open, and the test clients' executor threads keep theirs (the test
+    # handlers do not close connections when a request finishes): end them all, or the test
+    # database cannot be dropped.
     with django_db_blocker.unblock():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         for connection in connections.all():
+            connection.close()
             connection.close_pool()
 
 

@@ -10,11 +10,13 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assistant import services, streams
 from assistant.models import ChatSession, Message
+from assistant.renderers import EventStreamRenderer
 from assistant.serializers import (
     MessageInputSerializer,
     MessageSerializer,
@@ -94,6 +96,7 @@ class SessionDetailApi(APIView):
         data.is_valid(raise_exception=True)
         return Response(SessionSerializer(services.session_update(session=session, **data.validated_data)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, session_id):
         own_session(request, session_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -101,6 +104,7 @@ class SessionDetailApi(APIView):
 
 class MessageListApi(generics.ListAPIView):
     serializer_class = MessageSerializer
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     def get_queryset(self):
         return own_session(self.request, self.kwargs["session_id"]).messages.all()
@@ -116,6 +120,8 @@ class MessageListApi(generics.ListAPIView):
 
 
 class RegenerateApi(APIView):
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
     @extend_schema(request=None, responses={201: MessageSerializer})
     def post(self, request, session_id):
         return reply_response(request, services.message_regenerate(session=own_session(request, session_id)))
