@@ -2,6 +2,7 @@
 services and relays the reply's Redis Stream. It holds no database connection while tokens flow."""
 
 import asyncio
+import logging
 import time
 import uuid
 
@@ -16,6 +17,7 @@ from meditrack.accounts.consumers import CLOSE_UNAUTHENTICATED
 from meditrack.errors import ApplicationError
 from meditrack.inference.errors import InferenceError
 
+logger = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
 FRAMES_PER_WINDOW = 20
 WINDOW_S = 10.0
@@ -43,6 +45,8 @@ def _reply_in_session(session, message_id) -> bool:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    # Replies come from Redis Streams, not the channel layer: no channel (and no idle BRPOP) per socket.
+    channel_layer_alias = "none"
     session = None
     relay: asyncio.Task | None = None
     redis: aioredis.Redis | None = None
@@ -132,14 +136,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.relay = asyncio.ensure_future(self._forward(message_id, after))
 
     async def _forward(self, message_id: int, after: int) -> None:
-        async for event in streams.tail(self.redis, message_id, after=after):
-            kind = event.pop("type")
-            if kind == "token":
-                await self.send_json({"type": "token", "message_id": message_id, **event})
-            elif kind == "done":
-                await self.send_json({"type": "message_done", **event})
-            else:
-                await self.send_json({"type": "error", **event})
+        try:
+            async for event in streams.tail(self.redis, message_id, after=after):
+                kind = event.pop("type")
+                if kind == "token":
+                    await self.send_json({"type": "token", "message_id": message_id, **event})
+                elif kind == "done":
+                    await self.send_json({"type": "message_done", **event})
+                else:
+                    await self.send_json({"type": "error", **event})
+        except Exception:
+            # The reply goes on being written and saved; the client can resume from what it saw.
+            logger.exception("relay failed", extra={"message_id": message_id})
+            await self._error("relay_failed", "The live stream broke; resume to catch up.")
 
     async def _error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail})

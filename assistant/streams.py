@@ -85,10 +85,11 @@ def read_all(redis, key: str) -> list[dict]:
     return [_decode(fields) for _, fields in redis.xrange(key)]
 
 
-async def tail(redis, message_id: int, *, after: int = -1, block_ms: int = 5000,
+async def tail(redis, message_id: int, *, after: int = -1, block_ms: int = 2000,
                give_up_s: float = 900) -> AsyncIterator[dict]:
     """Events for the reader, token by token: {"type": "token", "index", "text"}, then the final
     {"type": "done", ...} or {"type": "error", ...}. Tokens up to `after` are skipped (resume)."""
+    # Each wait stays under redis-py's default 5 s socket timeout; a quiet stream just loops.
     key = stream_key(message_id)
     last_id = "0-0"
     deadline = time.monotonic() + give_up_s

@@ -153,7 +153,8 @@ RATE_LIMIT_STORAGE_URL = redis_db(REDIS_URL, 1)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [redis_db(REDIS_URL, 2)]},
+        # channels-redis blocks 5 s in BRPOP, exactly redis-py 8's default socket timeout: give it room.
+        "CONFIG": {"hosts": [{"address": redis_db(REDIS_URL, 2), "socket_timeout": 30}]},
     }
 }
 

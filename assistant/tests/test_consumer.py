@@ -13,10 +13,10 @@ from meditrack.asgi import application
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-async def open_chat(user, session_id):
+async def open_chat(user, session_id, timeout=5):
     ws = WebsocketCommunicator(application, f"/ws/chat/{session_id}/", headers=[ORIGIN, (b"cookie",
                                                                                          await cookie_for(user))])
-    connected, _ = await ws.connect()
+    connected, _ = await ws.connect(timeout=timeout)
     assert connected
     return ws
 
