@@ -40,12 +40,8 @@ def fit_history(messages: list[ChatMessage], *, context_window: int, max_new_tok
 
 
 def render_plain(messages: list[ChatMessage]) -> str:
-    """The prompt for a model without a chat template: the system text, then User:/Assistant: turns."""
-    lines = []
-    for message in messages:
-        if message.role == "system":
-            lines.append(f"{message.content}\n")
-        else:
-            lines.append(f"{'User' if message.role == 'user' else 'Assistant'}: {message.content}")
-    lines.append("Assistant:")
-    return "\n".join(lines)
+    """The prompt for a model without a chat template: System:, then User:/Assistant: turns, ending
+    where the assistant speaks."""
+    parts = [f"System: {m.content}\n\n" if m.role == "system" else f"{m.role.capitalize()}: {m.content}\n"
+             for m in messages]
+    return "".join(parts) + "Assistant:"

@@ -39,4 +39,4 @@ def test_without_a_tokenizer_it_estimates_about_four_characters_a_token():
 
 def test_the_plain_form_ends_where_the_assistant_speaks():
     prompt = render_plain([M("system", "You help."), M("user", "Hi"), M("assistant", "Hello"), M("user", "Bye")])
-    assert prompt == "You help.\n\nUser: Hi\nAssistant: Hello\nUser: Bye\nAssistant:"
+    assert prompt == "System: You help.\n\nUser: Hi\nAssistant: Hello\nUser: Bye\nAssistant:"

