@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("metrics", metrics_view, name="metrics"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("assistant/", include("assistant.urls")),
     path("", include("meditrack.accounts.urls")),
 ]
 

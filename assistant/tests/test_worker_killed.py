@@ -1,0 +1,84 @@
+"""A worker process killed mid-reply: the reply ends, as an error keeping its text, never doubled."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+import pytest
+from django.db import connection
+
+from assistant import services, streams
+from assistant.models import Message
+from meditrack.celery import app as celery_app
+from meditrack.inference.tests.factories import model, serve, tier
+
+pytestmark = pytest.mark.django_db(transaction=True)
+QUEUE = "gpu"  # nothing else consumes it during this test
+
+
+def _database_url_for_tests() -> str:
+    # The worker process must use the database the test sees.
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
+
+
+@pytest.fixture
+def worker_process():
+    hostname = f"crash-{os.getpid()}@localhost"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "--app", "meditrack", "worker", "--queues", QUEUE, "--pool", "prefork",
+         "--concurrency", "1", "--hostname", hostname, "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
+        env={**os.environ, "DATABASE_URL": _database_url_for_tests()},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_killed_worker_never_leaves_a_reply_streaming_or_writes_it_twice(patient, session, model_server,
+                                                                           worker_process):
+    serve(tier("standard"), model("slow-chat", base_url=f"{model_server.base_url}/v1", model_id="slow-chat",
+                                  queue=QUEUE))
+    model_server.reply = [f"w{i} " for i in range(300)]
+    model_server.token_delay = 0.05
+    reply = services.message_send(session=session, content="Tell me everything")
+    redis = services.redis_client()
+
+    def tokens_streamed():
+        return sum(len(e["texts"]) for e in streams.read_all(redis, streams.stream_key(reply.pk))
+                   if e["kind"] == "tokens")
+
+    assert wait_until(lambda: tokens_streamed() >= 5, timeout=30)
+    [child] = psutil.Process(worker_process.pid).children()
+    child.send_signal(signal.SIGKILL)
+
+    assert wait_until(lambda: Message.objects.get(pk=reply.pk).status != "streaming", timeout=30)
+    reply.refresh_from_db()
+    assert (reply.status, reply.error_code) == ("error", "interrupted")
+    assert reply.content.startswith("w0 w1 w2 w3 w4")
+    events = streams.read_all(redis, streams.stream_key(reply.pk))
+    assert [e["kind"] for e in events].count("error") == 1 and events[-1]["kind"] == "error"
+    assert Message.objects.filter(session=session, role="assistant").count() == 1
+    assert len(model_server.requests) == 1  # the redelivered task did not ask the model again
