@@ -8,7 +8,7 @@ from meditrack.inference.metrics import metrics_view
 api_v1 = [
     path("health", HealthView.as_view(), name="health"),
     path("", include("meditrack.accounts.api_urls")),
-    path("", include("meditrack.inference.urls")),
+    path("", include("meditrack.inference.api_urls")),
     path("", include("assistant.api_urls")),
 ]
 
