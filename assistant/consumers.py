@@ -7,7 +7,7 @@ import time
 import uuid
 
 import redis.asyncio as aioredis
-from channels.db import DatabaseSyncToAsync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -19,34 +19,28 @@ from meditrack.inference.errors import InferenceError
 
 logger = logging.getLogger(__name__)
 
-
-def database_call(func):
-    """In a thread of its own, each call closing its connection after: sockets do not queue behind one
-    another for the single thread Django would otherwise use, and the pool bounds them all."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)
-
 CLOSE_NOT_FOUND = 4404
 FRAMES_PER_WINDOW = 20
 WINDOW_S = 10.0
 
 
-@database_call
+@database_sync_to_async
 def _own_session(user, session_id: int) -> ChatSession | None:
     return ChatSession.objects.filter(pk=session_id, owner=user).select_related("owner").first()
 
 
-@database_call
+@database_sync_to_async
 def _send(session, content, client_id) -> int:
     return services.message_send(session=session, content=content, client_id=client_id).pk
 
 
-@database_call
+@database_sync_to_async
 def _stop(session) -> int | None:
     reply = services.message_stop(session=session)
     return reply.pk if reply else None
 
 
-@database_call
+@database_sync_to_async
 def _reply_in_session(session, message_id) -> bool:
     return Message.objects.filter(pk=message_id, session=session, role=Message.Role.ASSISTANT).exists()
 
