@@ -100,21 +100,22 @@ def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,
     """Start a reply; the first piece has arrived when this returns (so failures fall back here).
     Iterate the result for the rest, or close() it to stop the model."""
     plan = tier_plan(name=user.tier)
-    cap = plan.max_new_tokens
-    budget = min(max_new_tokens or cap, cap)
     started = time.perf_counter()
     state = {}
 
     def start(spec: ModelSpec):
+        # The tier bounds every reply; a model's own max_new_tokens parameter may bound it further.
+        budget = min(max_new_tokens or plan.max_new_tokens, plan.max_new_tokens,
+                     spec.params.get("max_new_tokens") or plan.max_new_tokens)
         backend = get_backend(spec.backend)
         counter = backend.token_counter(spec)
         fitted = fit_history(messages, context_window=spec.context_window, max_new_tokens=budget, count=counter)
-        state["counter"] = counter
-        state["tokens_in"] = sum((counter or approx_tokens)(m.content) for m in fitted)
+        state.update(counter=counter, budget=budget,
+                     tokens_in=sum((counter or approx_tokens)(m.content) for m in fitted))
         return open_stream(backend.chat(spec, fitted, max_new_tokens=budget))
 
     spec, (first, rest) = _serve(tier=plan, task=Task.CHAT, user_id=user.pk, requested=model, fn=start)
-    return ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=budget, tokens_in=state["tokens_in"],
+    return ChatStream(spec=spec, first=first, rest=rest, max_new_tokens=state["budget"], tokens_in=state["tokens_in"],
                       counter=state["counter"], started=started, on_finish=_log_chat)
 
 

@@ -6,7 +6,8 @@ from django.db import migrations
 LOCAL = [
     # slug, task, backend, model id, queue, context window, parameters
     ("gemma-3-270m", "chat", "local", "pkg:gemma3-270m", "gpu", 8192,
-     {"temperature": 0.7, "top_p": 0.95, "do_sample": True, "repetition_penalty": 1.1}),
+     # A 270M base model on a CPU: short answers, so the first reply is not a minute of text.
+     {"temperature": 0.7, "top_p": 0.95, "do_sample": True, "repetition_penalty": 1.15, "max_new_tokens": 160}),
     ("all-minilm-l6-v2", "embedding", "local", "pkg:all-minilm-l6-v2", "cpu", 256, {}),
     ("whisper-tiny-en", "asr", "local", "pkg:whisper-tiny.en", "gpu", 448, {}),
     ("espeak-ng", "tts", "builtin", "espeak-ng", "cpu", 0, {"voice": "en-us", "rate": 165}),

@@ -102,6 +102,14 @@ def test_the_tiers_max_new_tokens_bounds_every_reply(model_server, patient):
     assert (reply.text, reply.finish_reason) == ("abc", "length")
 
 
+def test_a_models_own_max_new_tokens_bounds_it_further(model_server, patient):
+    serve(tier("standard", max_new_tokens=100), loopback(model_server, "chat", parameters={"max_new_tokens": 4}))
+    model_server.reply = ["a", "b", "c", "d", "e", "f"]
+    reply = services.chat_complete(user=patient, messages=ASK)
+    assert model_server.last_request.json["max_tokens"] == 4
+    assert (reply.text, reply.finish_reason) == ("abcd", "length")
+
+
 def test_a_repetition_loop_ends_the_generation_and_the_upstream_request(model_server, patient):
     serve(tier("standard", max_new_tokens=2000), loopback(model_server, "chat"))
     model_server.reply = ["I am fine. "] + ["so sorry "] * 1000
