@@ -219,7 +219,7 @@ def reply_generate(*, message_id: int) -> None:
     except StreamInterrupted as exc:
         status, error = Message.Status.CUT, exc
     except SoftTimeLimitExceeded:
-        stream.close()
+        stream.close(reason="timeout")
         status, error = Message.Status.CUT, StreamInterrupted("the reply took too long", model=stream.model)
     if stream.finish_reason == "cancelled":
         status = Message.Status.CANCELLED

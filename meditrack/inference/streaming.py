@@ -85,10 +85,10 @@ class ChatStream:
             rest.close()
             self._finish("ok")
 
-    def close(self) -> None:
+    def close(self, reason: str = "cancelled") -> None:
         """Stop generating: the HTTP response is closed, or the local generate thread stops."""
         if self.finish_reason is None:
-            self.finish_reason = "cancelled"
+            self.finish_reason = reason
         self._rest.close()
         self._finish("ok")
 
