@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from stack import run_with_services
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = 100
 TOKEN_DELAY_S = 0.02  # 50 tokens/s from the model server
@@ -92,13 +94,7 @@ def wait_for(predicate, timeout=60.0):
 
 
 def measure() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meditrack.settings")
-    import django
-
-    django.setup()
     import httpx
-    from django.core.management import call_command
     from knox.models import AuthToken
 
     from assistant.models import ChatSession
@@ -107,7 +103,6 @@ def measure() -> None:
     from meditrack.inference.tests.factories import model, serve, tier
     from meditrack.inference.tests.fake_server import ModelServer
 
-    call_command("migrate", verbosity=0)
     user, _ = User.objects.get_or_create(email="chat-bench@meditrack.local")
     token = AuthToken.objects.create(user=user)[1]
     sessions = [ChatSession.objects.create(owner=user) for _ in range(max(ROUNDS))]
@@ -160,8 +155,4 @@ def measure() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("DATABASE_URL"):
-        measure()
-    else:
-        sys.exit(subprocess.call([sys.executable, "-m", "meditrack.embedded", "--var", str(ROOT / "var" / "bench"),
-                                  "--", sys.executable, __file__], cwd=ROOT))
+    run_with_services(__file__, measure)

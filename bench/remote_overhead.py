@@ -8,10 +8,10 @@ by hand. Runs itself under meditrack.embedded (var/bench), so it needs nothing r
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from stack import run_with_services
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = int(os.environ.get("BENCH_CALLS", 300))
@@ -42,12 +42,6 @@ def p50_ms(fn, n: int) -> float:
 
 
 def measure() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meditrack.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from huggingface_hub import get_session
 
     from meditrack.accounts.models import User
@@ -56,7 +50,6 @@ def measure() -> None:
     from meditrack.inference.tests.fake_server import ModelServer
     from meditrack.inference.types import ChatMessage
 
-    call_command("migrate", verbosity=0)
     user, _ = User.objects.get_or_create(email="bench@meditrack.local")
     with ModelServer() as server:
         server.reply = ["Hello", " there", ",", " friend", "."]
@@ -85,9 +78,4 @@ def measure() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("DATABASE_URL"):
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        measure()
-    else:
-        sys.exit(subprocess.call([sys.executable, "-m", "meditrack.embedded", "--var", str(ROOT / "var" / "bench"),
-                                  "--", sys.executable, __file__], cwd=ROOT))
+    run_with_services(__file__, measure)
