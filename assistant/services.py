@@ -56,12 +56,16 @@ def session_create(*, owner, title: str = "", model: str = "") -> ChatSession:
 
 
 def session_update(*, session: ChatSession, title: str | None = None, model: str | None = None) -> ChatSession:
+    # Only the fields asked for: a title set meanwhile by the first message must survive.
+    changed = ["updated_at"]
     if model is not None:
         _check_model(owner=session.owner, model=model)
         session.model = model
+        changed.append("model")
     if title is not None:
         session.title = title.strip()[:120]
-    session.save()
+        changed.append("title")
+    session.save(update_fields=changed)
     return session
 
 
@@ -146,13 +150,16 @@ def message_stop(*, session: ChatSession) -> Message | None:
 
 
 def history_for(reply: Message) -> list[ChatMessage]:
-    """What the model sees: the system prompt, then the turns since the last reset, up to the question."""
+    """What the model sees: the system prompt, the turns since the last reset, and always the
+    question this reply answers (a regenerated answer's question may predate the reset)."""
     session = reply.session
     turns = session.messages.filter(id__lt=reply.id).exclude(status__in=[Message.Status.STREAMING,
                                                                           Message.Status.ERROR])
     if session.context_reset_at:
         turns = turns.filter(created_at__gte=session.context_reset_at)
-    turns = turns.exclude(role=Message.Role.ASSISTANT, content="")
+    turns = list(turns.exclude(role=Message.Role.ASSISTANT, content=""))
+    if reply.reply_to is not None and reply.reply_to not in turns:
+        turns = [m for m in turns if m.id < reply.reply_to_id] + [reply.reply_to]
     return [ChatMessage("system", SYSTEM_PROMPT)] + [ChatMessage(m.role, m.content) for m in turns]
 
 

@@ -78,6 +78,16 @@ def test_the_model_sees_the_conversation_since_the_reset_with_the_system_prompt(
     assert [m["content"] for m in sent[1:]] == ["newer question", "latest question"]
 
 
+def test_an_answer_regenerated_after_a_reset_still_sees_its_question(session, chat_model, model_server):
+    first = ask(session, "What helps with a headache?")
+    services.reply_generate(message_id=first.pk)
+    services.session_reset(session=session)
+    again = services.message_regenerate(session=session)
+    services.reply_generate(message_id=again.pk)
+    sent = model_server.last_request.json["messages"]
+    assert [m["content"] for m in sent[1:]] == ["What helps with a headache?"]
+
+
 def test_the_sweeper_ends_replies_stuck_in_streaming(session, settings):
     stuck = ask(session)
     Message.objects.filter(pk=stuck.pk).update(

@@ -5,6 +5,7 @@ import pytest
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
+from assistant import services
 from assistant.models import ChatSession, Message
 from assistant.tests.conftest import cookie_for
 
@@ -105,6 +106,15 @@ def test_sessions_list_only_the_callers_own(patient_api, patient, other_patient)
     ChatSession.objects.create(owner=patient, title="mine")
     ChatSession.objects.create(owner=other_patient, title="theirs")
     assert [s["title"] for s in patient_api.get("/api/v1/chat/sessions").json()["results"]] == ["mine"]
+
+
+def test_picking_a_model_keeps_a_title_set_meanwhile(patient_api, session, chat_model):
+    stale = ChatSession.objects.get(pk=session.pk)
+    session.title = "Set by the first message"
+    session.save()
+    services.session_update(session=stale, model="loopback-chat")
+    session.refresh_from_db()
+    assert (session.title, session.model) == ("Set by the first message", "loopback-chat")
 
 
 def test_a_session_cannot_pick_a_model_outside_the_tier(patient_api, chat_model):
