@@ -205,6 +205,7 @@
     setTimeout(() => { button.textContent = "Copy"; }, 1500);
   });
 
+  scrollDown();
   if (current) { seen[current] = -1; assistantBubble(current).querySelector(".msg-body").textContent = ""; setBusy(true); }
   connect();
 })();
