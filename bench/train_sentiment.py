@@ -32,20 +32,41 @@ TWEET_VOTES = "tweets_anonDataRatings.txt"
 ALPHAS = np.logspace(-2, 3, 21)
 FOLDS = 5
 SEED = 0
-# Hand-written, one line per emotion; used only to fit the softmax temperature (the tests use other sentences).
-EMOTION_CALIBRATION = {
-    "joy": ["We laughed all afternoon, such a happy day.", "I finally finished the race and I'm thrilled!"],
-    "love": ["Holding my newborn niece, I adore her.", "I missed my husband so much, I love him dearly."],
-    "gratitude": ["Thanks to the nurses who looked after me.", "I'm thankful my friend drove me to the clinic."],
-    "hope": ["The new treatment might work, I'm hopeful.", "Tomorrow will be better, I can feel it."],
-    "calm": ["A quiet evening reading by the window.", "I meditated and my mind feels still."],
-    "surprise": ["I didn't expect the results to come back so fast!", "Wow, they threw me a party, I had no idea."],
-    "sadness": ["I miss my mother, the house feels empty.", "Another bad night, I feel so low and alone."],
-    "fear": ["I'm afraid the lump is cancer.", "My heart races every time the phone rings, I dread bad news."],
-    "anger": ["The pharmacy lost my prescription again, I'm fuming.", "He lied to me and I'm furious."],
-    "disgust": ["The hospital bathroom was filthy, it made me gag.", "The smell of that food revolts me."],
-    "neutral": ["Blood pressure 120 over 80 this morning.", "I picked up the prescription on Tuesday."],
-}
+# Hand-written, used only to fit the softmax temperature (the tests use other sentences): two clear sentences
+# per emotion, and mixed feelings shared between two, without which the fit trusts the nearest prototype
+# far too much for entries that hold more than one feeling.
+EMOTION_CALIBRATION = [
+    ("We laughed all afternoon, such a happy day.", {"joy": 1}),
+    ("I finally finished the race and I'm thrilled!", {"joy": 1}),
+    ("Holding my newborn niece, I adore her.", {"love": 1}),
+    ("I missed my husband so much, I love him dearly.", {"love": 1}),
+    ("Thanks to the nurses who looked after me.", {"gratitude": 1}),
+    ("I'm thankful my friend drove me to the clinic.", {"gratitude": 1}),
+    ("The new treatment might work, I'm hopeful.", {"hope": 1}),
+    ("Tomorrow will be better, I can feel it.", {"hope": 1}),
+    ("A quiet evening reading by the window.", {"calm": 1}),
+    ("I meditated and my mind feels still.", {"calm": 1}),
+    ("I didn't expect the results to come back so fast!", {"surprise": 1}),
+    ("Wow, they threw me a party, I had no idea.", {"surprise": 1}),
+    ("I miss my mother, the house feels empty.", {"sadness": 1}),
+    ("Another bad night, I feel so low and alone.", {"sadness": 1}),
+    ("I'm afraid the lump is cancer.", {"fear": 1}),
+    ("My heart races every time the phone rings, I dread bad news.", {"fear": 1}),
+    ("The pharmacy lost my prescription again, I'm fuming.", {"anger": 1}),
+    ("He lied to me and I'm furious.", {"anger": 1}),
+    ("The hospital bathroom was filthy, it made me gag.", {"disgust": 1}),
+    ("The smell of that food revolts me.", {"disgust": 1}),
+    ("Blood pressure 120 over 80 this morning.", {"neutral": 1}),
+    ("I picked up the prescription on Tuesday.", {"neutral": 1}),
+    ("I was nervous before the results, but they were good and I'm so happy.", {"fear": 0.5, "joy": 0.5}),
+    ("Mum's funeral was today; I'm grateful so many friends came.", {"sadness": 0.5, "gratitude": 0.5}),
+    ("I'm angry the surgery was postponed and scared it will get worse.", {"anger": 0.5, "fear": 0.5}),
+    ("Resting at home after the appointment, hoping the new pills help.", {"calm": 0.5, "hope": 0.5}),
+    ("I can't believe he proposed, I love him so much!", {"surprise": 0.5, "love": 0.5}),
+    ("Lonely tonight, but looking forward to my daughter's visit.", {"sadness": 0.5, "hope": 0.5}),
+    ("The waiting room was filthy and the staff were rude, I'm livid.", {"disgust": 0.5, "anger": 0.5}),
+    ("Took my pills at eight and felt a bit anxious afterwards.", {"neutral": 0.5, "fear": 0.5}),
+]
 
 
 def ensure_ground_truth() -> Path:
@@ -159,12 +180,12 @@ def neutral_band(k: float, t1: float, t2: float) -> tuple[float, float]:
     return (float(grid[neutral].min()), float(grid[neutral].max())) if neutral.any() else (0.0, 0.0)
 
 
-def fit_temperature(similarities: np.ndarray, labels: np.ndarray) -> float:
-    """The softmax temperature that maximises the likelihood of the calibration sentences' labels."""
+def fit_temperature(similarities: np.ndarray, shares: np.ndarray) -> float:
+    """The softmax temperature that maximises the likelihood of the calibration sentences' (shared) labels."""
     def log_likelihood(temperature):
         logits = similarities / temperature
         logits -= logits.max(axis=1, keepdims=True)
-        return (logits[np.arange(len(labels)), labels] - np.log(np.exp(logits).sum(axis=1))).sum()
+        return (shares * (logits - np.log(np.exp(logits).sum(axis=1, keepdims=True)))).sum()
 
     grid = np.logspace(-3, 0, 301)
     return float(grid[int(np.argmax([log_likelihood(t) for t in grid]))])
@@ -179,11 +200,13 @@ def main() -> None:
     encoder = sentiment.encoder()
     ids, tweets, y = load_set("tweets")
     words, word_ratings = lexicon()
-    # The training texts are short: each is one chunk, embedded as the encoder embeds chunks.
-    assert max(map(encoder.count_tokens, tweets)) <= encoder.max_tokens
-    x_tweets = encoder.embed(tweets).astype(np.float64)
+    # A tweet's features as the analyser sees them: the token-weighted means over its chunks (the rating is
+    # linear in them, so training on the means is training on what analysis computes).
+    chunks, owners, chunk_weights = encoder.chunks(tweets)
+    chunk_features = np.column_stack([encoder.embed(chunks), encoder.compound(chunks)]).astype(np.float64)
+    tweet_features = np.stack(sentiment.per_text_mean(chunk_features, owners, chunk_weights, len(tweets)))
+    x_tweets, compound = tweet_features[:, :-1], tweet_features[:, -1]
     x_words = encoder.embed(words).astype(np.float64)
-    compound = encoder.compound(tweets).astype(np.float64)
 
     w_tweets, b_tweets, alpha_tweets, oof_tweets = cross_validated_ridge(x_tweets, y)
     w_words, b_words, alpha_words, _ = cross_validated_ridge(x_words, word_ratings)
@@ -207,10 +230,11 @@ def main() -> None:
     labels = list(sentiment.EMOTION_PROTOTYPES)
     prototypes = np.stack([encoder.embed(list(sentiment.EMOTION_PROTOTYPES[label])).mean(axis=0) for label in labels])
     prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
-    calibration = [(text, labels.index(label)) for label, texts in EMOTION_CALIBRATION.items() for text in texts]
-    similarities = encoder.embed([text for text, _ in calibration]) @ prototypes.T
-    temperature = fit_temperature(similarities, np.array([label for _, label in calibration]))
-    calibration_accuracy = float(np.mean(similarities.argmax(axis=1) == [label for _, label in calibration]))
+    shares = np.array([[share.get(label, 0) for label in labels] for _, share in EMOTION_CALIBRATION])
+    similarities = encoder.embed([text for text, _ in EMOTION_CALIBRATION]) @ prototypes.T
+    temperature = fit_temperature(similarities, shares)
+    clear = shares.max(axis=1) == 1
+    calibration_accuracy = float(np.mean(similarities[clear].argmax(axis=1) == shares[clear].argmax(axis=1)))
 
     np.savez_compressed(
         sentiment.WEIGHTS_PATH,
@@ -232,7 +256,7 @@ def main() -> None:
           f"classes: k={ordinal[0]:.2f} t1={ordinal[1]:.3f} t2={ordinal[2]:.3f}, "
           f"neutral when {low:.3f} <= score <= {high:.3f} (fitted on {int(votes.sum())} votes)")
     print(f"emotions: {len(labels)} labels, temperature {temperature:.4f}, "
-          f"calibration sentences' top-1 {calibration_accuracy:.2f}")
+          f"top-1 on the clear calibration sentences {calibration_accuracy:.2f}")
     print(f"wrote {sentiment.WEIGHTS_PATH.relative_to(ROOT)} ({sentiment.WEIGHTS_PATH.stat().st_size} bytes) "
           f"in {time.perf_counter() - started:.0f} s")
 

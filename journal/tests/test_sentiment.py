@@ -14,14 +14,15 @@ NEGATIVE = [
     "I'm exhausted and hopeless, nothing the doctors try is helping.",
 ]
 NEUTRAL = [
-    "Took my blood pressure at 8am.",
     "The appointment with Dr. Lee is on Thursday at 10.",
+    "I picked up the prescription at the pharmacy.",
 ]
-# About 40 tokens a sentence: six of these run past the model's 254-token window.
-ERRANDS = ("In the morning I took the bus to the pharmacy on Main Street, picked up the prescription, paid at the "
-           "counter, walked back home along the river and put the boxes in the kitchen cupboard. ")
-BAD_END = ("Then the call came. The biopsy is malignant. I am devastated, terrified and heartbroken; "
-           "this is the worst news of my life and I cannot stop crying.")
+# A neutral errand of about 40 tokens: seven of them fill the model's 254-token window on their own.
+ERRAND = ("In the morning I walked to the shop on Main Street, bought bread, milk and apples, chatted with the cashier "
+          "about the weather, walked back home along the river and put the shopping away in the kitchen cupboard. ")
+BAD_NEWS = ("Then the call came: the biopsy is malignant. I am devastated, terrified and heartbroken. "
+            "This is the worst news of my life. I cannot stop crying and I feel completely hopeless. "
+            "Everything hurts, I am scared of dying and I cannot bear the thought of the pain ahead. ")
 
 
 @pytest.fixture
@@ -69,18 +70,19 @@ def test_it_embeds_a_batch_in_one_call(encode_calls):
 
 def test_it_chunks_a_long_entry_and_every_chunk_counts(encode_calls):
     encoder = sentiment.encoder()
-    text = ERRANDS * 6 + BAD_END
-    assert encoder.count_tokens(text) > encoder.max_tokens
+    text = ERRAND * 7 + BAD_NEWS * 2
+    # What a model that truncates would read: the errands only.
+    window = sentiment.chunk_text(text, encoder.count_tokens, encoder.max_tokens)[0]
+    assert "biopsy" not in window
 
-    chunks = sentiment.chunk_text(text, encoder.count_tokens, encoder.max_tokens)
+    chunks = sentiment.chunk_text(text, encoder.count_tokens, encoder.max_tokens, encoder.chunk_tokens)
     whole, = sentiment.analyze_sentiment([text])
-    first_window, = sentiment.analyze_sentiment([chunks[0]])
+    truncated, = sentiment.analyze_sentiment([window])
 
-    assert len(chunks) >= 2 and all(encoder.count_tokens(chunk) <= encoder.max_tokens for chunk in chunks)
-    assert encode_calls == [len(chunks), 1]
-    # A model that truncated would read only the errands: the bad news at the end must weigh in.
-    assert whole["label"] != "positive"
-    assert whole["score"] < first_window["score"] - 0.05
+    assert encode_calls[0] == len(chunks) > 1
+    assert all(encoder.count_tokens(chunk) <= encoder.max_tokens for chunk in chunks)
+    assert truncated["label"] != "negative"
+    assert whole["label"] == "negative" and whole["score"] < truncated["score"] - 0.1
 
 
 def test_it_splits_text_at_sentences_then_words_and_drops_nothing():
