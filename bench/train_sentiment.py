@@ -211,21 +211,20 @@ def main() -> None:
     w_tweets, b_tweets, alpha_tweets, oof_tweets = cross_validated_ridge(x_tweets, y)
     w_words, b_words, alpha_words, _ = cross_validated_ridge(x_words, word_ratings)
     from_words = x_tweets @ w_words + b_words
-    # Each component scaled to unit spread on the tweets (the embedding model's as it does on unseen tweets).
-    components = [(oof_tweets, w_tweets, b_tweets), (from_words, w_words, b_words)]
-    blend = sum((p - p.mean()) / p.std() for p, _, _ in components) + (compound - compound.mean()) / compound.std()
+    # (value on each tweet, embedding weights, bias, compound weight) of the three predictors of the rating. They
+    # are averaged in units of their spread on the tweets with equal weights: a fit there would over-trust VADER,
+    # tuned on these very tweets. The tweets' own ridge enters with its out-of-fold values, as on unseen text.
+    predictors = [(oof_tweets, w_tweets, b_tweets, 0.0), (from_words, w_words, b_words, 0.0),
+                  (compound, np.zeros_like(w_tweets), 0.0, 1.0)]
+    blend = sum((value - value.mean()) / value.std() for value, *_ in predictors)
     slope, intercept = np.polyfit(blend, y, 1)
-    rating_w = sum(slope * w / p.std() for p, w, _ in components)
-    rating_vader = slope / compound.std()
-    rating_bias = intercept + sum(slope * (b - p.mean()) / p.std() for p, _, b in components) \
-        - slope * compound.mean() / compound.std()
+    rating_w = slope * sum(w / value.std() for value, w, _, _ in predictors)
+    rating_vader = slope * sum(c / value.std() for value, _, _, c in predictors)
+    rating_bias = intercept + slope * sum((b - value.mean()) / value.std() for value, _, b, _ in predictors)
+    oof_ratings = intercept + slope * blend
 
-    # Out-of-fold ratings of the tweets, for the class mapping to see the confidence of unseen text.
     rows, votes = tweet_votes(ids, y)
-    oof_blend = intercept + slope * ((oof_tweets - oof_tweets.mean()) / oof_tweets.std()
-                                     + (from_words - from_words.mean()) / from_words.std()
-                                     + (compound - compound.mean()) / compound.std())
-    ordinal = fit_ordinal(np.clip(oof_blend[rows] / 4, -1, 1), votes)
+    ordinal = fit_ordinal(np.clip(oof_ratings[rows] / 4, -1, 1), votes)
 
     labels = list(sentiment.EMOTION_PROTOTYPES)
     prototypes = np.stack([encoder.embed(list(sentiment.EMOTION_PROTOTYPES[label])).mean(axis=0) for label in labels])
@@ -251,7 +250,7 @@ def main() -> None:
     print(f"training split: tweets (n={len(y)}, ridge alpha={alpha_tweets:g}), VADER lexicon words "
           f"(n={len(word_ratings)}, ridge alpha={alpha_words:g}); held out: nyt, amazon, movies")
     print(f"cross-validated r on the tweets (a training diagnostic, not a result): embedding ridge "
-          f"{np.corrcoef(oof_tweets, y)[0, 1]:.3f}, blend {np.corrcoef(oof_blend, y)[0, 1]:.3f}")
+          f"{np.corrcoef(oof_tweets, y)[0, 1]:.3f}, blend {np.corrcoef(oof_ratings, y)[0, 1]:.3f}")
     print(f"rating = embedding . w + {rating_vader:.3f} * compound + {rating_bias:.3f}; "
           f"classes: k={ordinal[0]:.2f} t1={ordinal[1]:.3f} t2={ordinal[2]:.3f}, "
           f"neutral when {low:.3f} <= score <= {high:.3f} (fitted on {int(votes.sum())} votes)")
