@@ -184,31 +184,23 @@ class RemoteBackend:
         except Exception as exc:
             raise translate(exc, spec) from exc
 
-    def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
+    def _task(self, spec: ModelSpec, method: str, *args, **kwargs):
+        """One non-streaming InferenceClient call, its failures translated like every other."""
         try:
             with self._client(spec) as client:
-                vectors = client.feature_extraction(texts, normalize=True)
-            if len(vectors) != len(texts):
-                raise ValueError("one vector per text expected")
-            return [list(map(float, v)) for v in vectors]
+                return getattr(client, method)(*args, **kwargs)
         except Exception as exc:
             raise translate(exc, spec) from exc
+
+    def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
+        vectors = self._task(spec, "feature_extraction", texts, normalize=True)
+        if len(vectors) != len(texts):
+            raise ModelUnavailable("the model server sent a malformed answer", model=spec.slug)
+        return [list(map(float, v)) for v in vectors]
 
     def transcribe(self, spec: ModelSpec, audio: bytes) -> Transcript:
-        try:
-            with self._client(spec) as client:
-                output = client.automatic_speech_recognition(audio)
-            return Transcript(text=output.text.strip())
-        except Exception as exc:
-            raise translate(exc, spec) from exc
+        return Transcript(text=self._task(spec, "automatic_speech_recognition", audio).text.strip())
 
     def synthesize(self, spec: ModelSpec, text: str) -> Speech:
-        try:
-            with self._client(spec) as client:
-                audio = client.text_to_speech(text)
-            return Speech(audio=audio, media_type=spec.params.get("media_type", "audio/flac"))
-        except Exception as exc:
-            raise translate(exc, spec) from exc
-
-
-
+        audio = self._task(spec, "text_to_speech", text)
+        return Speech(audio=audio, media_type=spec.params.get("media_type", "audio/flac"))
