@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "channels",
     "meditrack.accounts",
     "meditrack.patients",
+    "meditrack.reports",
     "meditrack.inference",
     "journal",
     "assistant",

@@ -10,6 +10,9 @@ api_v1 = [
     path("", include("meditrack.accounts.api_urls")),
     path("", include("meditrack.inference.api_urls")),
     path("", include("assistant.api_urls")),
+    path("", include("journal.api_urls")),
+    path("", include("meditrack.patients.api_urls")),
+    path("", include("meditrack.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +22,9 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("assistant/", include("assistant.urls")),
+    path("journal/", include("journal.urls")),
+    path("patients/", include("meditrack.patients.urls")),
+    path("reports/", include("meditrack.reports.urls")),
     path("", include("meditrack.accounts.urls")),
 ]
 
