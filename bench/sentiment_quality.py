@@ -1,4 +1,4 @@
-"""Quality of the offline sentiment analyser (journal.sentiment) against human judgement, vs VADER.
+"""Quality of the offline sentiment analyser (meditrack.inference.analyser) against human judgement, vs VADER.
 
 Pearson r between each analyser's continuous score and the mean human rating of the NYT editorial,
 Amazon review and movie review snippets of Hutto & Gilbert (ICWSM 2014): sets the analyser was not
@@ -30,7 +30,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from train_sentiment import load_set
 
-    from journal import sentiment
+    from meditrack.inference import analyser as sentiment
 
     started = time.perf_counter()
     sentiment.encoder(), sentiment.weights()

@@ -1,4 +1,4 @@
-"""Train the offline sentiment encoder's weights (journal/sentiment_weights.npz) from human ratings.
+"""Train the offline sentiment encoder's weights (meditrack/inference/analyser_weights.npz) from human ratings.
 
 Data: the ground truth of Hutto & Gilbert (ICWSM 2014), shipped in the vaderSentiment 3.3.2 sdist
 (fetched once with pip into var/datasets/). Training uses only the 4,200 rated tweets and the 7,520 rated
@@ -194,7 +194,7 @@ def fit_temperature(similarities: np.ndarray, shares: np.ndarray) -> float:
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(ROOT))
-    from journal import sentiment
+    from meditrack.inference import analyser as sentiment
 
     started = time.perf_counter()
     encoder = sentiment.encoder()

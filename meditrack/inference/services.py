@@ -21,13 +21,14 @@ from pydantic import BaseModel
 from meditrack.errors import ApplicationError
 from meditrack.inference import metrics
 from meditrack.inference.backends import get_backend
+from meditrack.inference.chunking import mean_labels, split_for_window
 from meditrack.inference.errors import BadInput, ModelUnavailable, RateLimited
 from meditrack.inference.guards import parse_structured
 from meditrack.inference.prompts import approx_tokens, fit_history
 from meditrack.inference.resilience import RetryPolicy, first_that_serves
 from meditrack.inference.selectors import TierPlan, tier_plan
 from meditrack.inference.streaming import ChatStream, open_stream
-from meditrack.inference.types import ChatMessage, Label, ModelSpec, Speech, Task, Transcript
+from meditrack.inference.types import BackendName, ChatMessage, Label, ModelSpec, Speech, Task, Transcript
 
 logger = logging.getLogger("meditrack.inference")
 POLICY = RetryPolicy()
@@ -171,10 +172,22 @@ def chat_json(*, user, messages: list[ChatMessage], schema: type[BaseModel],
 
 def text_classify(*, tier: str, task: Task, texts: list[str], user_id: int | None = None
                   ) -> tuple[str, list[list[Label]]]:
-    """One batched call: all labels with scores for each text, and the slug of the model that served."""
+    """One batched call: all labels with scores for each text, and the slug of the model that served.
+    A text longer than the model's window is split and its parts' scores averaged by length, never cut."""
     spec, labels = _serve(tier=tier, task=task, user_id=user_id, requested=None,
-                          fn=lambda spec: get_backend(spec.backend).classify(spec, texts))
+                          fn=lambda spec: _classify_whole(spec, texts))
     return spec.slug, labels
+
+
+def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
+    backend = get_backend(spec.backend)
+    if spec.backend == BackendName.BUILTIN:
+        return backend.classify(spec, texts)  # the analyser splits long texts itself
+    count = backend.token_counter(spec)
+    # Two positions go to the model's start and end markers; an estimate of the count keeps a margin.
+    limit = spec.context_window - 2 if count else (spec.context_window - 2) * 3 // 4
+    chunks, owners, weights = split_for_window(texts, count_tokens=count or approx_tokens, max_tokens=limit)
+    return mean_labels(backend.classify(spec, chunks), owners=owners, weights=weights, count=len(texts))
 
 
 def text_embed(*, tier: str, texts: list[str], user_id: int | None = None) -> tuple[str, list[list[float]]]:

@@ -3,12 +3,16 @@
 Text-to-speech is espeak-ng from the `espeakng-loader` wheel: its bundled libespeak-ng and
 espeak-ng-data, driven through ctypes (no apt package, no subprocess). `spec.params` may set
 `voice` (an espeak-ng voice name such as "en-us"; an unknown one falls back to "en") and `rate`
-(words per minute, 80-450). Imports nothing from Django.
+(words per minute, 80-450).
+
+Sentiment and emotion are the offline analyser (`meditrack-analyser`): MiniLM + VADER with weights
+trained on human ratings, shipped in the repository. Imports nothing from Django.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import io
 import threading
 import wave
@@ -16,6 +20,7 @@ import wave
 from meditrack.inference.errors import BadInput, ModelUnavailable
 from meditrack.inference.types import ChatMessage, Label, ModelSpec, Speech, Task, Transcript
 
+ANALYSER = "meditrack-analyser"
 FALLBACK_VOICE = "en"
 DEFAULT_VOICE = "en-us"
 
@@ -116,13 +121,28 @@ class BuiltinBackend:
         return None
 
     def classify(self, spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
-        raise _unsupported(spec, spec.task)
+        """The offline analyser (meditrack/inference/analyser.py): every label, best first. It splits long
+        texts itself, so nothing past its window is lost."""
+        if spec.model_id != ANALYSER or spec.task not in (Task.SENTIMENT, Task.EMOTION):
+            raise _unsupported(spec, spec.task)
+        key = "sentiment" if spec.task == Task.SENTIMENT else "emotions"
+        return [sorted((Label(label, score) for label, score in result[key].items()),
+                       key=lambda item: item.score, reverse=True)
+                for result in _analysed(tuple(texts))]
 
     def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
         raise _unsupported(spec, Task.EMBEDDING)
 
     def transcribe(self, spec: ModelSpec, audio: bytes) -> Transcript:
         raise _unsupported(spec, Task.ASR)
+
+
+@functools.lru_cache(maxsize=1)
+def _analysed(texts: tuple[str, ...]) -> list[dict]:
+    # A journal batch asks for sentiment and then emotions of the same texts: one embedding pass serves both.
+    from meditrack.inference import analyser
+
+    return analyser.analyze_all(list(texts))
 
 
 def _unsupported(spec: ModelSpec, task: str) -> BadInput:

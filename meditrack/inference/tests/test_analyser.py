@@ -1,9 +1,10 @@
-"""journal.sentiment on the packaged all-MiniLM-L6-v2 and the shipped weights: what a journal relies on.
+"""meditrack.inference.analyser on the packaged all-MiniLM-L6-v2 and the shipped weights: what a journal relies on.
 Nothing is downloaded; the model loads once for the whole file."""
 
 import pytest
 
-from journal import sentiment
+from meditrack.inference import analyser as sentiment
+from meditrack.inference.chunking import chunk_text
 
 POSITIVE = [
     "Had a wonderful day at the beach with the kids, I feel great.",
@@ -72,10 +73,10 @@ def test_it_chunks_a_long_entry_and_every_chunk_counts(encode_calls):
     encoder = sentiment.encoder()
     text = ERRAND * 7 + BAD_NEWS * 2
     # What a model that truncates would read: the errands only.
-    window = sentiment.chunk_text(text, encoder.count_tokens, encoder.max_tokens)[0]
+    window = chunk_text(text, encoder.count_tokens, encoder.max_tokens)[0]
     assert "biopsy" not in window
 
-    chunks = sentiment.chunk_text(text, encoder.count_tokens, encoder.max_tokens, encoder.chunk_tokens)
+    chunks = chunk_text(text, encoder.count_tokens, encoder.max_tokens, encoder.chunk_tokens)
     whole, = sentiment.analyze_sentiment([text])
     truncated, = sentiment.analyze_sentiment([window])
 
@@ -91,21 +92,21 @@ def test_it_splits_text_at_sentences_then_words_and_drops_nothing():
 
     text = "One two three four five six seven eight nine ten eleven!\nTwelve.  " + "x" * 40
 
-    chunks = sentiment.chunk_text(text, count_words, 4)
+    chunks = chunk_text(text, count_words, 4)
 
     assert all(count_words(chunk) <= 4 for chunk in chunks)
     assert "".join("".join(chunks).split()) == "".join(text.split())
-    assert sentiment.chunk_text("One two. Three four. Five six seven.", count_words, 4) == [
+    assert chunk_text("One two. Three four. Five six seven.", count_words, 4) == [
         "One two. Three four.", "Five six seven."]
-    assert sentiment.chunk_text("short one", count_words, 4) == ["short one"]
-    assert sentiment.chunk_text(" \n ", count_words, 4) == []
+    assert chunk_text("short one", count_words, 4) == ["short one"]
+    assert chunk_text(" \n ", count_words, 4) == []
 
 
 def test_it_halves_a_run_of_characters_too_long_for_the_model():
     def count_tokens(text):
         return (len(text) + 2) // 3  # about three characters a token, as WordPiece gives for gibberish
 
-    chunks = sentiment.chunk_text("a" * 100, count_tokens, 8)
+    chunks = chunk_text("a" * 100, count_tokens, 8)
 
     assert all(count_tokens(chunk) <= 8 for chunk in chunks)
     assert "".join("".join(chunks).split()) == "a" * 100

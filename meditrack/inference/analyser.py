@@ -1,7 +1,7 @@
-"""Offline sentiment and emotion analysis of journal entries: all-MiniLM-L6-v2 + VADER, no network.
+"""Offline sentiment and emotion analysis (the builtin `meditrack-analyser`): all-MiniLM-L6-v2 + VADER.
 
 Imports nothing from Django, so it is testable and benchmarkable alone. The learned numbers live in
-`sentiment_weights.npz` beside this file, written by `bench/train_sentiment.py`; `bench/sentiment_quality.py`
+`analyser_weights.npz` beside this file, written by `bench/train_sentiment.py`; `bench/sentiment_quality.py`
 measures the result against human ratings (Hutto & Gilbert, ICWSM 2014).
 
 Sentiment. Three components, each predicting the mean human rating of a text on the -4..+4 scale:
@@ -32,14 +32,14 @@ A blank text is neutral (score 0) and has no emotions.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-WEIGHTS_PATH = Path(__file__).with_name("sentiment_weights.npz")
+from meditrack.inference.chunking import chunk_text
+
+WEIGHTS_PATH = Path(__file__).with_name("analyser_weights.npz")
 # A few words each, in the first person where it fits: short descriptions embed closer to journal
 # sentences than single words do.
 EMOTION_PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -61,8 +61,6 @@ EMOTION_PROTOTYPES: dict[str, tuple[str, ...]] = {
 # tweets, and whole NYT editorials / Amazon reviews score better against their sentences' mean human rating
 # read this way than in windows of the model's full length (r 0.72 / 0.82 vs 0.64 / 0.78).
 CHUNK_TOKENS = 32
-# Sentence boundaries, or line breaks: chunks end where a reader would pause.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 
 _lock = threading.Lock()
 _encoder: Encoder | None = None
@@ -72,55 +70,6 @@ _weights: Weights | None = None
 def prototypes_digest() -> str:
     """Identifies EMOTION_PROTOTYPES, so weights embedded from other descriptions are refused."""
     return hashlib.sha256(repr(sorted(EMOTION_PROTOTYPES.items())).encode()).hexdigest()[:16]
-
-
-def chunk_text(text: str, count_tokens: Callable[[str], int], max_tokens: int, target_tokens: int | None = None,
-               ) -> list[str]:
-    """Split text into chunks the model reads whole: its sentences, packed together while a chunk stays within
-    target_tokens (default max_tokens). A sentence longer than that stays whole on its own, unless it is longer
-    than max_tokens: then it is cut between words (a run of characters without spaces, inside it) and its parts
-    are packed the same way. Every character but whitespace ends up in one chunk, in order. Blank text gives
-    no chunk."""
-    target = max_tokens if target_tokens is None else min(target_tokens, max_tokens)
-    text = text.strip()
-    if not text:
-        return []
-    if count_tokens(text) <= target:
-        return [text]
-    chunks: list[str] = []
-    current: list[str] = []
-    current_tokens = 0
-    for piece, tokens in _pieces(text, count_tokens, max_tokens):
-        if current and current_tokens + tokens > target:
-            chunks.append(" ".join(current))
-            current, current_tokens = [], 0
-        current.append(piece)
-        current_tokens += tokens
-    if current:
-        chunks.append(" ".join(current))
-    return chunks
-
-
-def _pieces(text: str, count_tokens: Callable[[str], int], max_tokens: int):
-    """(piece, tokens) for each sentence of text, or its words where it is too long. WordPiece counts each
-    whitespace-separated word alone, so the counts of pieces joined by spaces add up."""
-    for sentence in filter(None, _SENTENCE_END.split(text)):
-        tokens = count_tokens(sentence)
-        if tokens <= max_tokens:
-            yield sentence, tokens
-        else:
-            for word in sentence.split():
-                yield from _halves(word, count_tokens, max_tokens)
-
-
-def _halves(word: str, count_tokens: Callable[[str], int], max_tokens: int):
-    """A run of characters too long for the model, halved until each part fits (one character always does)."""
-    tokens = count_tokens(word)
-    if tokens <= max_tokens or len(word) == 1:
-        yield word, tokens
-    else:
-        yield from _halves(word[:len(word) // 2], count_tokens, max_tokens)
-        yield from _halves(word[len(word) // 2:], count_tokens, max_tokens)
 
 
 class Encoder:
@@ -247,6 +196,12 @@ def analyze(texts: list[str], top: int = 3) -> list[dict]:
          "emotions": [] if probs is None else _top(w.emotion_labels, probs, top)}
         for rating, probs in zip(ratings, emotions, strict=True)
     ]
+
+
+def analyze_all(texts: list[str]) -> list[dict]:
+    """Per text: {"sentiment": {label: probability}, "emotions": {label: probability}}, every label."""
+    return [{"sentiment": result["sentiment"]["scores"], "emotions": dict(result["emotions"])}
+            for result in analyze(texts, top=len(weights().emotion_labels))]
 
 
 def analyze_sentiment(texts: list[str]) -> list[dict]:
