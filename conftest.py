@@ -74,6 +74,8 @@ def patient_api(patient):
 @pytest.fixture
 def worker():
     """A real Celery worker (in a thread of this process, so it sees the test database),
-    consuming every queue through the real Redis broker."""
+    consuming every queue through the real Redis broker. Tasks an earlier test queued without a worker
+    are purged first: they belong to rows that no longer exist."""
+    celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=list(QUEUES)) as w:
         yield w

@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from journal import api
+
+urlpatterns = [
+    path("journal/entries", api.EntryListApi.as_view(), name="api-journal-entries"),
+    path("journal/entries/<int:entry_id>", api.EntryDetailApi.as_view(), name="api-journal-entry"),
+    path("journal/insights/<str:kind>", api.InsightApi.as_view(), name="api-journal-insight"),
+]

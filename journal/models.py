@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from pgvector.django import VectorField
 
-MAX_ENTRY_CHARS = 100_000
+MAX_ENTRY_BYTES = 100_000  # UTF-8 bytes of the text: a journal entry, not a document
 
 
 class JournalEntry(models.Model):

@@ -1,0 +1,63 @@
+"""Journal reads: whose entries a user may see, and the plain facts insights are computed from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+from django.db.models import QuerySet
+from django.http import Http404
+
+from journal.insights import EntryFacts
+from journal.models import JournalEntry
+from meditrack.accounts.models import User
+from meditrack.patients.selectors import patient_get
+
+
+def entries_visible_to(*, user: User, patient_id: str | None = None) -> QuerySet[JournalEntry]:
+    """The user's own journal; or, with a patient_id, the entries that patient shared with their care team
+    (for a clinician assigned to them)."""
+    entries = JournalEntry.objects.select_related("analysis")
+    if patient_id is None:
+        return entries.filter(owner=user)
+    patient = patient_get(user=user, patient_id=patient_id)
+    if patient.user_id is None:
+        return entries.none()
+    if patient.user_id == user.pk:
+        return entries.filter(owner=user)
+    return entries.filter(owner_id=patient.user_id, shared_with_care_team=True)
+
+
+def entries_search(entries: QuerySet[JournalEntry], *, since: date | None = None, until: date | None = None,
+                   query: str = "") -> QuerySet[JournalEntry]:
+    if since:
+        entries = entries.filter(written_at__date__gte=since)
+    if until:
+        entries = entries.filter(written_at__date__lte=until)
+    if query:
+        entries = entries.filter(text__icontains=query)
+    return entries
+
+
+def entry_get(*, user: User, entry_id: int) -> JournalEntry:
+    """The user's own entry, or 404 whether or not someone else's exists."""
+    try:
+        return JournalEntry.objects.select_related("analysis").get(pk=entry_id, owner=user)
+    except JournalEntry.DoesNotExist:
+        raise Http404("No such entry.") from None
+
+
+def entry_facts(*, owner_id: int) -> list[EntryFacts]:
+    """Every entry of the journal with its analysis as plain values, oldest first: one query."""
+    rows = (JournalEntry.objects.filter(owner_id=owner_id).order_by("written_at", "id")
+            .values_list("id", "written_at", "text", "mood", "analysis__status", "analysis__score",
+                         "analysis__sentiment_label", "analysis__emotions", "analysis__embedding"))
+    facts = []
+    for entry_id, written_at, text, mood, status, score, label, emotions, embedding in rows:
+        done = status == "done"
+        facts.append(EntryFacts(
+            id=entry_id, written_at=written_at, text=text, mood=mood,
+            score=score if done else None, label=label if done else None,
+            emotions=[(e["label"], e["score"]) for e in emotions or []] if done else [],
+            embedding=np.asarray(embedding, dtype=np.float32) if done and embedding is not None else None))
+    return facts

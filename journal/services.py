@@ -1,0 +1,364 @@
+"""Journal writes and business logic: entries, their batched analysis, crisis alerts and insights."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from journal import insights, selectors
+from journal.models import MAX_ENTRY_BYTES, EntryAnalysis, JournalEntry
+from meditrack.accounts.models import User
+from meditrack.accounts.services import user_notify
+from meditrack.errors import ApplicationError
+from meditrack.inference import services as inference
+from meditrack.inference.errors import InferenceError
+from meditrack.inference.selectors import tier_plan
+from meditrack.inference.types import ChatMessage, Task
+from meditrack.patients.selectors import clinician_ids_for
+
+logger = logging.getLogger("meditrack.journal")
+
+# Bumped when the way entries are analysed changes, so `analyze_journal --stale` redoes older analyses.
+ANALYSIS_VERSION = "2026.11-1"
+ANALYSIS_BATCH = 64
+# A worker's claim on a batch; past it, another worker may take the entries (the first one died).
+ANALYSIS_LEASE = timedelta(minutes=10)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+# A phone's clock may run a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=5)
+INSIGHT_KINDS = ("comprehensive", "profile", "predictive")
+INSIGHT_TTL = 24 * 3600
+PROFILE_EXCERPTS = 24
+EXCERPT_CHARS = 280
+SUPPORT_RESOURCES = [
+    {"name": "Emergency services", "contact": "112 (EU) · 911 (US) · 999 (UK)"},
+    {"name": "988 Suicide & Crisis Lifeline (US)", "contact": "call or text 988"},
+    {"name": "Samaritans (UK & Ireland)", "contact": "116 123"},
+    {"name": "Find a helpline in your country", "contact": "https://findahelpline.com"},
+]
+
+
+# ---- entries
+
+def entry_create(*, owner: User, text: str, written_at: datetime | None = None, mood: int | None = None,
+                 source: str = JournalEntry.Source.TEXT, shared_with_care_team: bool = False) -> JournalEntry:
+    """Save an entry and queue its analysis once it is committed. Crisis language is flagged at once."""
+    text = _clean_text(text)
+    written_at = _checked_written_at(written_at or timezone.now())
+    _check_mood(mood)
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(owner=owner, text=text, written_at=written_at, mood=mood, source=source,
+                                            shared_with_care_team=shared_with_care_team,
+                                            crisis=bool(insights.crisis_language(text)))
+        EntryAnalysis.objects.create(entry=entry)
+        _after_write(entry, analyse=True, alert=entry.crisis)
+    return entry
+
+
+def entry_update(*, entry: JournalEntry, text: str | None = None, written_at: datetime | None = None,
+                 mood: int | None = None, clear_mood: bool = False, shared_with_care_team: bool | None = None
+                 ) -> JournalEntry:
+    """Edit an entry. A new text is analysed again; its old analysis stays readable until then."""
+    with transaction.atomic():
+        entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        text_changed = text is not None and _clean_text(text) != entry.text
+        was_crisis = entry.crisis
+        if text_changed:
+            entry.text = _clean_text(text)
+            entry.revision += 1
+            entry.crisis = bool(insights.crisis_language(entry.text))
+            EntryAnalysis.objects.filter(entry=entry).update(status=EntryAnalysis.Status.PENDING, claimed_until=None)
+        if written_at is not None:
+            entry.written_at = _checked_written_at(written_at)
+        if clear_mood:
+            entry.mood = None
+        elif mood is not None:
+            _check_mood(mood)
+            entry.mood = mood
+        if shared_with_care_team is not None:
+            entry.shared_with_care_team = shared_with_care_team
+        entry.save()
+        _after_write(entry, analyse=text_changed, alert=entry.crisis and not was_crisis)
+    return entry
+
+
+def entry_delete(*, entry: JournalEntry) -> None:
+    owner_id = entry.owner_id
+    with transaction.atomic():
+        entry.delete()
+        transaction.on_commit(lambda: journal_changed(owner_id=owner_id))
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("Write something first.", fields={"text": ["This field may not be blank."]})
+    if len(text.encode()) > MAX_ENTRY_BYTES:
+        raise ApplicationError(f"An entry is limited to {MAX_ENTRY_BYTES // 1000} kB of text.", code="too_large",
+                               status_code=413, fields={"text": [f"At most {MAX_ENTRY_BYTES // 1000} kB."]})
+    return text
+
+
+def _checked_written_at(written_at: datetime) -> datetime:
+    if timezone.is_naive(written_at):
+        written_at = timezone.make_aware(written_at)
+    if written_at > timezone.now() + CLOCK_SKEW:
+        raise ApplicationError("An entry cannot be dated in the future.", fields={"written_at": ["In the future."]})
+    if written_at < EARLIEST:
+        raise ApplicationError("An entry cannot be dated before 1900.", fields={"written_at": ["Before 1900."]})
+    return written_at
+
+
+def _check_mood(mood: int | None) -> None:
+    if mood is not None and not 1 <= mood <= 10:
+        raise ApplicationError("Mood is rated from 1 to 10.", fields={"mood": ["Between 1 and 10."]})
+
+
+def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
+    owner_id, tier = entry.owner_id, entry.owner.tier
+    transaction.on_commit(lambda: journal_changed(owner_id=owner_id))
+    if analyse:
+        transaction.on_commit(lambda: analysis_enqueue(tier=tier))
+    if alert:
+        entry_id = entry.pk
+        transaction.on_commit(lambda: crisis_alert(entry_id=entry_id))
+
+
+# ---- crisis
+
+def crisis_alert(*, entry_id: int) -> None:
+    """Tell the writer where help is, and their care team that someone may need them: no words of the entry."""
+    entry = JournalEntry.objects.select_related("owner").get(pk=entry_id)
+    logger.warning("crisis language flagged", extra={"entry_id": entry.pk, "user_id": entry.owner_id})
+    user_notify(user_id=entry.owner_id, event={
+        "type": "journal.crisis", "entry_id": entry.pk, "resources": SUPPORT_RESOURCES,
+        "message": "You are not alone. If you are in danger, call your local emergency number now."})
+    record = getattr(entry.owner, "patient_record", None)
+    for clinician_id in clinician_ids_for(user=entry.owner):
+        user_notify(user_id=clinician_id, event={
+            "type": "patient.alert", "patient_id": record.patient_id if record else None,
+            "message": f"{record.patient_id if record else 'A patient'}: a journal entry may need your attention "
+                       "today (crisis language)."})
+
+
+# ---- analysis
+
+def analysis_enqueue(*, tier: str) -> None:
+    """Queue a batch run on the queue of the workers that run this tier's sentiment model."""
+    from journal.tasks import analyze_pending
+
+    specs = inference.model_specs(plan=tier_plan(name=tier), task=Task.SENTIMENT)
+    analyze_pending.apply_async(args=[tier], queue=specs[0].queue)
+
+
+def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
+    """Analyse up to batch_size pending entries of the tier's users: one call per model for the whole batch.
+
+    On a model failure the claims are released and the error raised (the task retries): the entries stay
+    pending, never marked analysed with made-up values. An entry edited meanwhile keeps waiting for the run
+    its edit queued. Returns how many analyses were saved."""
+    claimed = _claim(tier=tier, batch_size=batch_size)
+    if not claimed:
+        return 0
+    texts = [text for _, _, text, _ in claimed]
+    connection.close()  # the pool gets the connection back while the models work
+    try:
+        sentiment_model, sentiments = inference.text_classify(tier=tier, task=Task.SENTIMENT, texts=texts)
+        emotion_model, emotions = inference.text_classify(tier=tier, task=Task.EMOTION, texts=texts)
+        embedding_model, vectors = inference.text_embed(tier=tier, texts=texts)
+    except InferenceError:
+        EntryAnalysis.objects.filter(pk__in=[pk for pk, *_ in claimed]).update(claimed_until=None)
+        raise
+    now = timezone.now()
+    saved, owners = 0, set()
+    with transaction.atomic():
+        revisions = dict(JournalEntry.objects.select_for_update().filter(pk__in=[c[1] for c in claimed])
+                         .values_list("pk", "revision"))
+        for (pk, entry_id, _, revision), labels, top, vector in zip(claimed, sentiments, emotions, vectors,
+                                                                    strict=True):
+            if revisions.get(entry_id) != revision:
+                EntryAnalysis.objects.filter(pk=pk).update(claimed_until=None)
+                continue
+            scores = {label.label: label.score for label in labels}
+            EntryAnalysis.objects.filter(pk=pk).update(
+                status=EntryAnalysis.Status.DONE, sentiment_label=labels[0].label,
+                negative=scores.get("negative", 0.0), neutral=scores.get("neutral", 0.0),
+                positive=scores.get("positive", 0.0),
+                score=scores.get("positive", 0.0) - scores.get("negative", 0.0),
+                emotions=[{"label": e.label, "score": round(e.score, 4)} for e in top[:3]],
+                embedding=vector, sentiment_model=sentiment_model, emotion_model=emotion_model,
+                embedding_model=embedding_model, analyser_version=ANALYSIS_VERSION, analysed_revision=revision,
+                analysed_at=now, claimed_until=None)
+            saved += 1
+        owners = set(JournalEntry.objects.filter(pk__in=[c[1] for c in claimed]).values_list("owner_id", flat=True))
+        for owner_id in owners:
+            transaction.on_commit(lambda owner_id=owner_id: journal_changed(owner_id=owner_id))
+    if _pending(tier=tier).exists():
+        analysis_enqueue(tier=tier)
+    return saved
+
+
+def _pending(*, tier: str):
+    now = timezone.now()
+    return EntryAnalysis.objects.filter(status=EntryAnalysis.Status.PENDING, entry__owner__tier=tier).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
+    """Lease a batch of pending analyses: (analysis id, entry id, text, revision) each. SKIP LOCKED lets two
+    workers claim at once without waiting on, or taking, each other's rows."""
+    with transaction.atomic():
+        ids = list(_pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
+                   .order_by("id").values_list("pk", flat=True)[:batch_size])
+        EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=timezone.now() + ANALYSIS_LEASE,
+                                                        attempts=F("attempts") + 1)
+        return list(EntryAnalysis.objects.filter(pk__in=ids).order_by("pk")
+                    .values_list("pk", "entry_id", "entry__text", "entry__revision"))
+
+
+def analysis_reset(*, owner_ids: list[int] | None, stale_only: bool) -> tuple[list[str], int]:
+    """Mark analyses pending again (all of them, or only those made by other models or code than the tiers'
+    current ones): the tiers to run and how many were reset."""
+    analyses = EntryAnalysis.objects.all()
+    if owner_ids is not None:
+        analyses = analyses.filter(entry__owner_id__in=owner_ids)
+    if stale_only:
+        current = Q()
+        for tier in User.Tier.values:
+            plan = tier_plan(name=tier)
+            first = {task: plan.specs[task][0].slug for task in (Task.SENTIMENT, Task.EMOTION) if plan.specs.get(task)}
+            current |= Q(entry__owner__tier=tier, sentiment_model=first.get(Task.SENTIMENT, ""),
+                         emotion_model=first.get(Task.EMOTION, ""), analyser_version=ANALYSIS_VERSION)
+        analyses = analyses.exclude(current)
+    tiers = sorted(set(analyses.values_list("entry__owner__tier", flat=True)))
+    count = analyses.update(status=EntryAnalysis.Status.PENDING, claimed_until=None)
+    return tiers, count
+
+
+def stalled_analyses_requeue() -> list[str]:
+    """Queue a run for every tier with pending entries nobody holds: after a task gave up its retries or a
+    worker died, nothing waits forever."""
+    tiers = sorted(set(EntryAnalysis.objects.filter(status=EntryAnalysis.Status.PENDING)
+                       .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=timezone.now()))
+                       .values_list("entry__owner__tier", flat=True)))
+    for tier in tiers:
+        analysis_enqueue(tier=tier)
+    return tiers
+
+
+# ---- insights
+
+def _version_key(owner_id: int) -> str:
+    return f"journal:version:{owner_id}"
+
+
+def journal_version(*, owner_id: int) -> int:
+    version = cache.get(_version_key(owner_id))
+    if version is None:
+        cache.add(_version_key(owner_id), time.time_ns(), None)
+        version = cache.get(_version_key(owner_id))
+    return version
+
+
+def journal_changed(*, owner_id: int) -> None:
+    """Every write to a journal or its analyses: cached insights of the old version are never served again."""
+    cache.set(_version_key(owner_id), time.time_ns(), None)
+
+
+def _insight_key(owner_id: int, kind: str, version: int) -> str:
+    return f"journal:insight:{owner_id}:{kind}:{version}"
+
+
+def insight_get(*, user: User, kind: str) -> dict | None:
+    """The insight for the journal as it is now, or None after queuing its computation (once)."""
+    if kind not in INSIGHT_KINDS:
+        raise ApplicationError("No such insight.", code="not_found", status_code=404)
+    key = _insight_key(user.pk, kind, journal_version(owner_id=user.pk))
+    result = cache.get(key)
+    if result is not None:
+        return result
+    if cache.add(f"{key}:queued", 1, timeout=300):
+        from journal.tasks import compute_insight
+
+        queue = "cpu"
+        if kind == "profile":
+            specs = inference.model_specs(plan=tier_plan(name=user.tier), task=Task.CHAT)
+            queue = specs[0].queue if specs else queue
+        compute_insight.apply_async(args=[user.pk, kind], queue=queue)
+    return None
+
+
+def insight_compute(*, user_id: int, kind: str) -> dict:
+    """Compute an insight and cache it under the journal version read before the entries were: a write that
+    lands meanwhile makes the next request compute again."""
+    user = User.objects.get(pk=user_id)
+    version = journal_version(owner_id=user_id)
+    entries = selectors.entry_facts(owner_id=user_id)
+    tz, today = timezone.get_default_timezone(), timezone.localdate()
+    pending = sum(1 for e in entries if e.score is None)
+    if kind == "comprehensive":
+        result = insights.comprehensive(entries, tz=tz, today=today)
+    elif kind == "predictive":
+        result = insights.predictive(entries, tz=tz, today=today)
+    else:
+        result = _profile(user=user, entries=entries, facts=insights.comprehensive(entries, tz=tz, today=today))
+    payload = {"kind": kind, "generated_at": timezone.now().isoformat(), "pending_entries": pending,
+               "entry_count": len(entries), "result": result}
+    key = _insight_key(user_id, kind, version)
+    cache.set(key, payload, INSIGHT_TTL)
+    cache.delete(f"{key}:queued")
+    user_notify(user_id=user_id, event={"type": "insight.ready", "kind": kind,
+                                        "message": f"Your {kind} insight is ready."})
+    return payload
+
+
+PROFILE_PROMPT = """You write a short reflective profile of a person from excerpts of their own journal. It is a
+reflection, not a diagnosis: no medical labels. Each excerpt starts with its id in brackets. Answer with JSON only:
+{"recurring_concerns": [{"statement": str, "entry_ids": [int]}], "coping_strategies": [...], "sources_of_energy": [...]}
+Every statement cites the ids of the excerpts it rests on; at most 4 statements per list; write to the person as "you".
+"""
+
+
+def _profile(*, user: User, entries: list[insights.EntryFacts], facts: dict) -> dict:
+    excerpts = _profile_excerpts(entries, facts)
+    if not excerpts:
+        return insights.fallback_profile(entries, facts)
+    known = {e.id for e in entries}
+    text = "\n".join(f"[{e.id}] {e.written_at:%Y-%m-%d}: {e.text[:EXCERPT_CHARS]}" for e in excerpts)
+    connection.close()  # the pool gets the connection back while the model writes
+    try:
+        answer = inference.chat_json(user=user, schema=insights.ProfileSchema, fallback=lambda: None,
+                                     messages=[ChatMessage("system", PROFILE_PROMPT), ChatMessage("user", text)])
+        if answer.value is None:
+            raise ValueError("no valid profile")
+        profile = insights.profile_citations_valid(answer.value, known)
+    except (InferenceError, ValueError) as exc:
+        logger.info("profile rendered from facts", extra={"user_id": user.pk, "reason": type(exc).__name__})
+        return insights.fallback_profile(entries, facts)
+    return {"kind": "reflective_profile", "disclaimer": insights.PROFILE_DISCLAIMER, **profile.model_dump(),
+            "generated_by": answer.model}
+
+
+def _profile_excerpts(entries: list[insights.EntryFacts], facts: dict) -> list[insights.EntryFacts]:
+    """The entries behind the themes and the best and worst weeks first, then the most recent."""
+    by_id = {e.id: e for e in entries}
+    wanted: list[int] = []
+    for theme in facts.get("themes", []):
+        wanted += theme.get("entry_ids", [])[:3]
+    for week in ("best_week", "worst_week"):
+        wanted += (facts.get(week) or {}).get("entry_ids", [])[:3]
+    wanted += [e.id for e in sorted(entries, key=lambda e: e.written_at, reverse=True)]
+    chosen, seen = [], set()
+    for entry_id in wanted:
+        if entry_id in by_id and entry_id not in seen:
+            seen.add(entry_id)
+            chosen.append(by_id[entry_id])
+        if len(chosen) == PROFILE_EXCERPTS:
+            break
+    return sorted(chosen, key=lambda e: e.written_at)

@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from journal import services
+from meditrack.inference.errors import InferenceError
+
+
+# A model that fails mid-batch: the entries stay pending and the batch is tried again, later and later.
+@shared_task(name="journal.analyze_pending", autoretry_for=(InferenceError,), retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=8)
+def analyze_pending(tier: str) -> int:
+    return services.analysis_run_batch(tier=tier)
+
+
+@shared_task(name="journal.requeue_stalled_analyses")
+def requeue_stalled_analyses() -> list[str]:
+    return services.stalled_analyses_requeue()
+
+
+@shared_task(name="journal.compute_insight")
+def compute_insight(user_id: int, kind: str) -> None:
+    services.insight_compute(user_id=user_id, kind=kind)
