@@ -1,2 +1,10 @@
+from django.urls import path
+
+from meditrack.reports import views
+
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new", views.new, name="new"),
+    path("<int:report_id>/", views.detail, name="detail"),
+]

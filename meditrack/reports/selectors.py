@@ -1,0 +1,185 @@
+"""Reads: who reaches which report, and the facts of a report computed in PostgreSQL.
+
+The vital aggregates are one GROUP BY over the patient's vitals in the range (count, avg, stddev,
+min, max, regr_slope, and FILTER counts against the thresholds, joined in as a VALUES table);
+medication adherence is one GROUP BY over the intakes; the shared journal one more small query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Avg, Count, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from journal.models import EntryAnalysis, JournalEntry
+from meditrack.accounts.models import User
+from meditrack.patients import thresholds as th
+from meditrack.patients.models import Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.selectors import patient_get, patients_visible_to
+from meditrack.reports import facts as F
+from meditrack.reports.models import AnalysisReport
+
+
+def reports_visible_to(*, user: User) -> QuerySet[AnalysisReport]:
+    """Reports on the patients the user reaches: a clinician's assigned patients (whoever asked for
+    the report in the care team), a patient's own record. Nothing for anyone else."""
+    return AnalysisReport.objects.filter(patient__in=patients_visible_to(user=user)).select_related("patient")
+
+
+def report_get(*, user: User, report_id: int) -> AnalysisReport:
+    """The report, if the user may read it; 404 otherwise, whether or not it exists."""
+    try:
+        return reports_visible_to(user=user).get(pk=report_id)
+    except AnalysisReport.DoesNotExist:
+        raise Http404("No such report.") from None
+
+
+def report_list(*, user: User, patient_id: str | None = None) -> QuerySet[AnalysisReport]:
+    reports = reports_visible_to(user=user)
+    if patient_id:
+        reports = reports.filter(patient=patient_get(user=user, patient_id=patient_id))
+    return reports
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """[first day 00:00, the day after the last 00:00) in the site's time zone."""
+    tz = timezone.get_default_timezone()
+    return (datetime.combine(date_from, time.min, tzinfo=tz),
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def _limits_values() -> tuple[str, list]:
+    rows, params = [], []
+    for lim in F.all_limits():
+        rows.append("(%s, %s::float8, %s::float8, %s::float8, %s::float8)")
+        params += [lim.kind, lim.normal_low, lim.normal_high, lim.critical_below, lim.critical_from]
+    return ", ".join(rows), params
+
+
+def vital_aggregates(*, patient: Patient, start: datetime, end: datetime) -> list[F.VitalAggregate]:
+    values, limit_params = _limits_values()
+    sql = f"""
+        WITH limits(kind, normal_low, normal_high, critical_below, critical_from) AS (VALUES {values})
+        SELECT v.kind, count(*), avg(v.value), stddev_samp(v.value), min(v.value), max(v.value),
+               regr_slope(v.value, extract(epoch FROM v.measured_at)::float8),
+               count(*) FILTER (WHERE v.value < l.normal_low),
+               count(*) FILTER (WHERE v.value >= l.normal_high),
+               count(*) FILTER (WHERE v.value < l.critical_below),
+               count(*) FILTER (WHERE v.value >= l.critical_from),
+               (array_agg(v.measured_at ORDER BY v.value DESC, v.measured_at))[1],
+               (array_agg(v.measured_at ORDER BY v.value, v.measured_at))[1],
+               min(v.measured_at), max(v.measured_at)
+        FROM {Vital._meta.db_table} v LEFT JOIN limits l ON l.kind = v.kind
+        WHERE v.patient_id = %s AND v.measured_at >= %s AND v.measured_at < %s
+        GROUP BY v.kind
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*limit_params, patient.pk, start, end])
+        return [F.VitalAggregate(*row) for row in cursor.fetchall()]
+
+
+def bp_crisis_readings(*, patient: Patient, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
+    """Systolic and diastolic readings taken together where either is in its hypertensive-crisis band."""
+    systolic_from, diastolic_from = F.BP_CRISIS
+    table = Vital._meta.db_table
+    sql = f"""
+        SELECT s.measured_at, s.value, d.value
+        FROM {table} s JOIN {table} d
+          ON d.patient_id = s.patient_id AND d.kind = %s AND d.measured_at = s.measured_at
+        WHERE s.patient_id = %s AND s.kind = %s AND s.measured_at >= %s AND s.measured_at < %s
+          AND (s.value >= %s OR d.value >= %s)
+        ORDER BY s.measured_at
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [th.DIASTOLIC, patient.pk, th.SYSTOLIC, start, end, systolic_from, diastolic_from])
+        return cursor.fetchall()
+
+
+def medication_adherence(*, patient: Patient, date_from: date, date_to: date, start: datetime,
+                         end: datetime) -> list[dict]:
+    """Per medication active in the period (or with intakes in it): doses scheduled, taken, late, missed."""
+    sql = f"""
+        SELECT m.name, m.dose, m.unit, m.schedule, count(i.id),
+               count(i.id) FILTER (WHERE i.status = %s),
+               count(i.id) FILTER (WHERE i.status = %s),
+               count(i.id) FILTER (WHERE i.status = %s)
+        FROM {Medication._meta.db_table} m
+        LEFT JOIN {MedicationIntake._meta.db_table} i
+          ON i.medication_id = m.id AND i.scheduled_at >= %s AND i.scheduled_at < %s
+        WHERE m.patient_id = %s
+        GROUP BY m.id
+        HAVING count(i.id) > 0 OR (m."start" <= %s AND (m."end" IS NULL OR m."end" >= %s))
+        ORDER BY m.start, m.id
+    """
+    status = MedicationIntake.Status
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status.TAKEN, status.LATE, status.MISSED, start, end, patient.pk, date_to, date_from])
+        return [F.medication_fact(name=name, dose=dose, unit=unit, schedule=schedule, scheduled=n, taken=taken,
+                                  late=late, missed=missed)
+                for name, dose, unit, schedule, n, taken, late, missed in cursor.fetchall()]
+
+
+def shared_journal_summary(*, patient: Patient, start: datetime, end: datetime) -> dict:
+    """Only entries the patient shared with the care team, and only their finished analyses."""
+    if patient.user_id is None:
+        return F.journal_fact(linked=False, count=0, mean_score=None, labels={})
+    entries = JournalEntry.objects.filter(owner_id=patient.user_id, shared_with_care_team=True,
+                                          written_at__gte=start, written_at__lt=end,
+                                          analysis__status=EntryAnalysis.Status.DONE)
+    labels = {row["analysis__sentiment_label"] or "unlabelled": row["n"]
+              for row in entries.values("analysis__sentiment_label").annotate(n=Count("id")).order_by()}
+    mean = entries.aggregate(mean=Avg("analysis__score"))["mean"] if labels else None
+    return F.journal_fact(linked=True, count=sum(labels.values()), mean_score=mean, labels=labels)
+
+
+def report_facts(*, patient: Patient, date_from: date, date_to: date, include_vitals: bool = True,
+                 include_medications: bool = True, include_journal: bool = False) -> dict:
+    """The facts of a report: only what the options ask for. No names or other identifiers."""
+    start, end = period_bounds(date_from, date_to)
+    period = F.period_fact(date_from, date_to)
+    facts: dict = {"period": period}
+    if include_vitals:
+        facts["vitals"] = F.vitals_facts(vital_aggregates(patient=patient, start=start, end=end), days=period["days"])
+        facts["bp_crisis"] = F.bp_crisis_fact(bp_crisis_readings(patient=patient, start=start, end=end))
+    if include_medications:
+        medications = medication_adherence(patient=patient, date_from=date_from, date_to=date_to, start=start,
+                                           end=end)
+        facts["medications"] = medications
+        facts["medications_total"] = F.medications_summary(medications)
+    if include_journal:
+        facts["journal"] = shared_journal_summary(patient=patient, start=start, end=end)
+    return facts
+
+
+def report_facts_in_python(*, patient: Patient, date_from: date, date_to: date) -> dict:
+    """The same vital and medication facts computed in Python over every row: the benchmark's baseline
+    and the tests' cross-check of the SQL (nothing in the app uses it)."""
+    start, end = period_bounds(date_from, date_to)
+    period = F.period_fact(date_from, date_to)
+    by_kind: dict[str, list] = {}
+    rows = Vital.objects.filter(patient=patient, measured_at__gte=start, measured_at__lt=end)
+    for kind, value, at in rows.values_list("kind", "value", "measured_at").order_by():
+        by_kind.setdefault(kind, []).append((value, at))
+    aggregates = [F.vital_aggregate_from_rows(kind, kind_rows) for kind, kind_rows in by_kind.items()]
+    systolic = {at: v for v, at in by_kind.get(th.SYSTOLIC, [])}
+    crisis = sorted((at, systolic[at], d) for d, at in by_kind.get(th.DIASTOLIC, [])
+                    if at in systolic and (systolic[at] >= F.BP_CRISIS[0] or d >= F.BP_CRISIS[1]))
+    medications = []
+    intakes: dict[int, list[str]] = {}
+    for medication_id, status in MedicationIntake.objects.filter(
+            medication__patient=patient, scheduled_at__gte=start, scheduled_at__lt=end).values_list(
+            "medication_id", "status").order_by():
+        intakes.setdefault(medication_id, []).append(status)
+    for m in Medication.objects.filter(patient=patient).order_by("start", "id"):
+        statuses = intakes.get(m.pk, [])
+        active = m.start <= date_to and (m.end is None or m.end >= date_from)
+        if statuses or active:
+            medications.append(F.medication_fact(
+                name=m.name, dose=m.dose, unit=m.unit, schedule=m.schedule, scheduled=len(statuses),
+                taken=statuses.count("taken"), late=statuses.count("late"), missed=statuses.count("missed")))
+    return {"period": period, "vitals": F.vitals_facts(aggregates, days=period["days"]),
+            "bp_crisis": F.bp_crisis_fact(crisis), "medications": medications,
+            "medications_total": F.medications_summary(medications)}
