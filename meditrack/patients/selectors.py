@@ -1,10 +1,17 @@
 """Who may reach which patient: the one place that decides it."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from meditrack.accounts.models import User
-from meditrack.patients.models import Patient
+from meditrack.errors import ApplicationError
+from meditrack.patients import thresholds
+from meditrack.patients.models import Medication, MedicationIntake, Patient, Vital
 
 
 def patients_visible_to(*, user: User) -> QuerySet[Patient]:
@@ -27,3 +34,188 @@ def patient_get(*, user: User, patient_id: str) -> Patient:
 def clinician_ids_for(*, user: User) -> list[int]:
     """The clinicians assigned to this user's own patient record."""
     return list(User.objects.filter(care_assignments__patient__user=user).values_list("pk", flat=True))
+
+
+# Everything below reads data of a patient the caller already reached through patient_get.
+
+MAX_RANGE = timedelta(days=5 * 365 + 2)  # five years, leap days included
+
+
+def patient_get_for_change(*, user: User, patient_id: str) -> Patient:
+    """Like patient_get, then 403 unless the user is one of its clinicians: a patient may read their own
+    record and add readings and intakes, but only clinicians change the record or its medications."""
+    patient = patient_get(user=user, patient_id=patient_id)
+    if user.role != User.Role.CLINICIAN:
+        raise PermissionDenied("Only the patient's clinicians may change this.")
+    return patient
+
+
+def time_range(*, start: date | datetime | None = None,
+               end: date | datetime | None = None) -> tuple[datetime | None, datetime | None]:
+    """Aware datetimes bounding a query, both inclusive: a date ``end`` covers that whole day.
+    ApplicationError if ``start`` is after ``end`` or they are more than five years apart."""
+
+    def aware(value: date | datetime | None, end_of_day: bool) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, time.max if end_of_day else time.min)
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+    lo, hi = aware(start, False), aware(end, True)
+    if lo and hi and lo > hi:
+        raise ApplicationError("'from' is after 'to'.", fields={"from": ["Must not be after 'to'."]})
+    if lo and hi and hi - lo > MAX_RANGE:
+        raise ApplicationError("The range is longer than five years.",
+                               fields={"to": ["At most five years after 'from'."]})
+    return lo, hi
+
+
+def _within(qs: QuerySet, field: str, start: datetime | None, end: datetime | None) -> QuerySet:
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
+def vitals_list(*, patient: Patient, kind: str | None = None, start: datetime | None = None,
+                end: datetime | None = None) -> QuerySet[Vital]:
+    qs = Vital.objects.filter(patient=patient)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _within(qs, "measured_at", start, end).order_by("measured_at", "id")
+
+
+def medications_list(*, patient: Patient) -> QuerySet[Medication]:
+    return Medication.objects.filter(patient=patient).order_by("start", "id")
+
+
+def medication_get(*, patient: Patient, medication_id: int) -> Medication:
+    try:
+        return Medication.objects.get(patient=patient, pk=medication_id)
+    except Medication.DoesNotExist:
+        raise Http404("No such medication.") from None
+
+
+def intakes_list(*, patient: Patient, medication_id: int | None = None, start: datetime | None = None,
+                 end: datetime | None = None) -> QuerySet[MedicationIntake]:
+    qs = MedicationIntake.objects.filter(medication__patient=patient).select_related("medication")
+    if medication_id is not None:
+        qs = qs.filter(medication_id=medication_id)
+    return _within(qs, "scheduled_at", start, end).order_by("scheduled_at", "id")
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Over the recorded scheduled intakes: ``adherence`` = taken on time / scheduled. Late intakes are
+    taken, but not on time: they count in ``taken_including_late`` only. None when nothing is recorded."""
+
+    medication_id: int
+    scheduled: int
+    taken: int
+    late: int
+    missed: int
+
+    @property
+    def adherence(self) -> float | None:
+        return round(self.taken / self.scheduled, 4) if self.scheduled else None
+
+    @property
+    def taken_including_late(self) -> float | None:
+        return round((self.taken + self.late) / self.scheduled, 4) if self.scheduled else None
+
+
+def _adherence_counts():
+    return {
+        "scheduled": Count("id"),
+        "taken": Count("id", filter=Q(status=MedicationIntake.Status.TAKEN)),
+        "late": Count("id", filter=Q(status=MedicationIntake.Status.LATE)),
+        "missed": Count("id", filter=Q(status=MedicationIntake.Status.MISSED)),
+    }
+
+
+def medication_adherence(*, patient: Patient, start: datetime | None = None,
+                         end: datetime | None = None) -> dict[int, Adherence]:
+    """Adherence per medication of the patient (every medication, with zero counts if none recorded)."""
+    rows = (_within(MedicationIntake.objects.filter(medication__patient=patient), "scheduled_at", start, end)
+            .values("medication_id").annotate(**_adherence_counts()).order_by())
+    counts = {row["medication_id"]: row for row in rows}
+    result = {}
+    for medication_id in medications_list(patient=patient).values_list("id", flat=True):
+        row = counts.get(medication_id, {})
+        result[medication_id] = Adherence(medication_id, row.get("scheduled", 0), row.get("taken", 0),
+                                          row.get("late", 0), row.get("missed", 0))
+    return result
+
+
+@dataclass(frozen=True)
+class PatientOverview:
+    patient: Patient
+    systolic: float | None
+    diastolic: float | None
+    bp_at: datetime | None
+    bp_category: str | None
+    adherence: float | None       # taken on time / scheduled over the window, all medications together
+    scheduled: int
+    last_reading_at: datetime | None
+
+
+def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
+    """The patients the user may reach, each with the latest blood pressure and the adherence since ``since``:
+    three queries whatever the number of patients."""
+    def latest(kind: str, column: str = "value"):
+        return Subquery(Vital.objects.filter(patient=OuterRef("pk"), kind=kind)
+                        .order_by("-measured_at", "-id").values(column)[:1])
+
+    patients = list(patients_visible_to(user=user).annotate(
+        systolic=latest(Vital.Kind.SYSTOLIC), diastolic=latest(Vital.Kind.DIASTOLIC),
+        bp_at=latest(Vital.Kind.SYSTOLIC, "measured_at"),
+        last_reading_at=Subquery(Vital.objects.filter(patient=OuterRef("pk")).order_by("-measured_at")
+                                 .values("measured_at")[:1]),
+    ).order_by("patient_id"))
+    rows = (MedicationIntake.objects.filter(medication__patient__in=[p.pk for p in patients], scheduled_at__gte=since)
+            .values("medication__patient_id").annotate(**_adherence_counts()).order_by())
+    counts = {row["medication__patient_id"]: row for row in rows}
+    out = []
+    for p in patients:
+        row = counts.get(p.pk, {"scheduled": 0, "taken": 0})
+        category = (thresholds.bp_category(p.systolic, p.diastolic)
+                    if p.systolic is not None and p.diastolic is not None else None)
+        out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
+                                   round(row["taken"] / row["scheduled"], 4) if row["scheduled"] else None,
+                                   row["scheduled"], p.last_reading_at))
+    return out
+
+
+def vital_series(*, patient: Patient, start: datetime | None = None) -> list[dict]:
+    """Per kind with readings (in Vital.Kind order): its label, unit, reference range, threshold bands and
+    points as [epoch milliseconds, value], for the patient page's charts."""
+    points: dict[str, list] = {}
+    for kind, measured_at, value in (vitals_list(patient=patient, start=start)
+                                     .values_list("kind", "measured_at", "value")):
+        points.setdefault(kind, []).append([int(measured_at.timestamp() * 1000), value])
+    series = []
+    for kind, label in Vital.Kind.choices:
+        if kind not in points:
+            continue
+        t = thresholds.THRESHOLDS[kind]
+        series.append({
+            "kind": kind, "label": label, "unit": t.unit, "normal": [t.normal_low, t.normal_high],
+            "normal_text": t.normal_text, "source": t.source,
+            "bands": [{"low": b.low, "high": b.high, "label": b.label, "severity": b.severity} for b in t.bands],
+            "points": points[kind],
+        })
+    return series
+
+
+def latest_vitals(*, patient: Patient) -> list[Vital]:
+    """The most recent reading of each kind."""
+    return list(Vital.objects.filter(patient=patient).order_by("kind", "-measured_at", "-id").distinct("kind"))
+
+
+def patient_fhir_bundle(*, patient: Patient) -> dict:
+    from meditrack.patients import fhir
+
+    return fhir.bundle_build(patient=patient, vitals=vitals_list(patient=patient).iterator(chunk_size=2000),
+                             medications=medications_list(patient=patient))
