@@ -159,6 +159,13 @@ class PatientOverview:
     adherence: float | None       # taken on time / scheduled over the window, all medications together
     scheduled: int
     last_reading_at: datetime | None
+    age: int | None
+
+
+def age_on(born: date | None, day: date) -> int | None:
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
@@ -177,6 +184,7 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
     rows = (MedicationIntake.objects.filter(medication__patient__in=[p.pk for p in patients], scheduled_at__gte=since)
             .values("medication__patient_id").annotate(**_adherence_counts()).order_by())
     counts = {row["medication__patient_id"]: row for row in rows}
+    today = timezone.localdate()
     out = []
     for p in patients:
         row = counts.get(p.pk, {"scheduled": 0, "taken": 0})
@@ -184,7 +192,7 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
                     if p.systolic is not None and p.diastolic is not None else None)
         out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
                                    round(row["taken"] / row["scheduled"], 4) if row["scheduled"] else None,
-                                   row["scheduled"], p.last_reading_at))
+                                   row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today)))
     return out
 
 

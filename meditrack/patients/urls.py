@@ -1,2 +1,9 @@
+from django.urls import path
+
+from meditrack.patients import views
+
 app_name = "patients"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<str:patient_id>/", views.detail, name="detail"),
+]
