@@ -17,7 +17,7 @@ from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
-from meditrack.inference.errors import InferenceError
+from meditrack.inference.errors import InferenceError, ModelUnavailable
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.patients.selectors import clinician_ids_for
@@ -153,7 +153,12 @@ def analysis_enqueue(*, tier: str) -> None:
     """Queue a batch run on the queue of the workers that run this tier's sentiment model."""
     from journal.tasks import analyze_pending
 
-    specs = inference.model_specs(plan=tier_plan(name=tier), task=Task.SENTIMENT)
+    try:
+        specs = inference.model_specs(plan=tier_plan(name=tier), task=Task.SENTIMENT)
+    except ModelUnavailable:
+        # Saving an entry never fails for want of a model: it waits, and the beat requeues it.
+        logger.warning("no sentiment model: analysis waits", extra={"tier": tier})
+        return
     analyze_pending.apply_async(args=[tier], queue=specs[0].queue)
 
 
@@ -299,20 +304,22 @@ def insight_compute(*, user_id: int, kind: str) -> dict:
     lands meanwhile makes the next request compute again."""
     user = User.objects.get(pk=user_id)
     version = journal_version(owner_id=user_id)
-    entries = selectors.entry_facts(owner_id=user_id)
-    tz, today = timezone.get_default_timezone(), timezone.localdate()
-    pending = sum(1 for e in entries if e.score is None)
-    if kind == "comprehensive":
-        result = insights.comprehensive(entries, tz=tz, today=today)
-    elif kind == "predictive":
-        result = insights.predictive(entries, tz=tz, today=today)
-    else:
-        result = _profile(user=user, entries=entries, facts=insights.comprehensive(entries, tz=tz, today=today))
-    payload = {"kind": kind, "generated_at": timezone.now().isoformat(), "pending_entries": pending,
-               "entry_count": len(entries), "result": result}
     key = _insight_key(user_id, kind, version)
-    cache.set(key, payload, INSIGHT_TTL)
-    cache.delete(f"{key}:queued")
+    try:
+        entries = selectors.entry_facts(owner_id=user_id)
+        tz, today = timezone.get_default_timezone(), timezone.localdate()
+        if kind == "comprehensive":
+            result = insights.comprehensive(entries, tz=tz, today=today)
+        elif kind == "predictive":
+            result = insights.predictive(entries, tz=tz, today=today)
+        else:
+            result = _profile(user=user, entries=entries, facts=insights.comprehensive(entries, tz=tz, today=today))
+        payload = {"kind": kind, "generated_at": timezone.now().isoformat(), "entry_count": len(entries),
+                   "pending_entries": sum(1 for e in entries if e.score is None), "result": result}
+        cache.set(key, payload, INSIGHT_TTL)
+    finally:
+        # Whatever happened, the next request may queue it again.
+        cache.delete(f"{key}:queued")
     user_notify(user_id=user_id, event={"type": "insight.ready", "kind": kind,
                                         "message": f"Your {kind} insight is ready."})
     return payload
@@ -341,7 +348,7 @@ def _profile(*, user: User, entries: list[insights.EntryFacts], facts: dict) -> 
     except (InferenceError, ValueError) as exc:
         logger.info("profile rendered from facts", extra={"user_id": user.pk, "reason": type(exc).__name__})
         return insights.fallback_profile(entries, facts)
-    return {"kind": "reflective_profile", "disclaimer": insights.PROFILE_DISCLAIMER, **profile.model_dump(),
+    return {"kind": "reflective_profile", "disclaimer": insights.DISCLAIMER, **profile.model_dump(),
             "generated_by": answer.model}
 
 
@@ -349,7 +356,7 @@ def _profile_excerpts(entries: list[insights.EntryFacts], facts: dict) -> list[i
     """The entries behind the themes and the best and worst weeks first, then the most recent."""
     by_id = {e.id: e for e in entries}
     wanted: list[int] = []
-    for theme in facts.get("themes", []):
+    for theme in (facts.get("themes") or {}).get("items", []):
         wanted += theme.get("entry_ids", [])[:3]
     for week in ("best_week", "worst_week"):
         wanted += (facts.get(week) or {}).get("entry_ids", [])[:3]

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from meditrack.accounts.models import User
 from meditrack.inference.tests.conftest import model_server  # noqa: F401  (the loopback model server)
+from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.patients.models import CareAssignment, Patient
 
 
@@ -36,3 +37,17 @@ def patient_record(patient, clinician):
 @pytest.fixture
 def other_clinician(db):
     return User.objects.create_user(email="dr.dan@example.com", password="x", role=User.Role.CLINICIAN)
+
+
+@pytest.fixture
+def offline_models(db):
+    """The registry's offline defaults for analysis, as migration 0004 registers them (a transactional test
+    empties the tables the migrations filled)."""
+    standard = tier()
+    serve(standard, model("meditrack-sentiment", task="sentiment", backend="builtin", model_id="meditrack-analyser",
+                          queue="cpu", timeout_s=120),
+          model("meditrack-emotion", task="emotion", backend="builtin", model_id="meditrack-analyser", queue="cpu",
+                timeout_s=120))
+    serve(standard, model("all-minilm-l6-v2", task="embedding", backend="local", model_id="pkg:all-minilm-l6-v2",
+                          queue="cpu", context_window=256, timeout_s=120))
+    return standard

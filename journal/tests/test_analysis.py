@@ -30,7 +30,7 @@ def hosted(model_server):
     return model_server
 
 
-def test_the_worker_analyses_new_entries_with_the_offline_defaults(patient_api, worker):
+def test_the_worker_analyses_new_entries_with_the_offline_defaults(patient_api, offline_models, worker):
     ids = [patient_api.post("/api/v1/journal/entries", {"text": t}, format="json").json()["id"] for t in TEXTS]
 
     wait_until(lambda: EntryAnalysis.objects.filter(entry_id__in=ids, status="done").count() == 3, timeout=120)
