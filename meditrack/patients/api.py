@@ -117,14 +117,7 @@ class PatientListApi(APIView):
     def post(self, request):
         data = PatientCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        email = fields.pop("user_email", None)
-        user = None
-        if email is not None:
-            user = User.objects.filter(email__iexact=email.strip()).first()
-            if user is None:
-                raise ApplicationError("No account with this email.", fields={"user_email": ["No such account."]})
-        patient = services.patient_create(clinician=request.user, user=user, **fields)
+        patient = services.patient_create(clinician=request.user, **data.validated_data)
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
 
 

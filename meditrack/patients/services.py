@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from meditrack.accounts.models import User
+from meditrack.accounts.models import User, normalize_email
 from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
 from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
@@ -86,12 +86,18 @@ def _clean_patient_fields(*, name: str | None, date_of_birth: date | None, condi
 
 def patient_create(*, clinician: User, name: str, date_of_birth: date | None = None,
                    sex: str = Patient.Sex.UNKNOWN, conditions: list[str] | None = None,
-                   patient_id: str | None = None, user: User | None = None) -> Patient:
-    """A new patient record, assigned to the clinician who creates it."""
+                   patient_id: str | None = None, user_email: str | None = None) -> Patient:
+    """A new patient record, assigned to the clinician who creates it, optionally linked to the patient's
+    own account (found by ``user_email``)."""
     if clinician.role != User.Role.CLINICIAN:
         raise ApplicationError("Only clinicians create patient records.", code="permission_denied", status_code=403)
     fields = _clean_patient_fields(name=name, date_of_birth=date_of_birth, conditions=conditions or [],
                                    today=timezone.localdate())
+    user = None
+    if user_email is not None:
+        user = User.objects.filter(email__iexact=normalize_email(user_email)).first()
+        if user is None:
+            raise _invalid("user_email", "No account has this email.")
     if user is not None:
         if user.role != User.Role.PATIENT:
             raise _invalid("user_email", "Only a patient account can be linked to a patient record.")
