@@ -83,7 +83,6 @@ MIN_EMOTION_SHARE = 0.1
 MAX_STATEMENT_CHARS = 300
 SEED = 0
 DISCLAIMER = "A reflection of what you wrote, not a diagnosis."
-PROFILE_DISCLAIMER = DISCLAIMER
 LABELS = ("negative", "neutral", "positive")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Hours at which each part of the day starts; night runs from 22:00 to 05:00.

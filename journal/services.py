@@ -357,9 +357,9 @@ def _profile_excerpts(entries: list[insights.EntryFacts], facts: dict) -> list[i
     by_id = {e.id: e for e in entries}
     wanted: list[int] = []
     for theme in (facts.get("themes") or {}).get("items", []):
-        wanted += theme.get("entry_ids", [])[:3]
-    for week in ("best_week", "worst_week"):
-        wanted += (facts.get(week) or {}).get("entry_ids", [])[:3]
+        wanted += theme.get("representative_ids", [])[:3]
+    for week in ("best", "worst"):
+        wanted += ((facts.get("weeks") or {}).get(week) or {}).get("entry_ids", [])[:3]
     wanted += [e.id for e in sorted(entries, key=lambda e: e.written_at, reverse=True)]
     chosen, seen = [], set()
     for entry_id in wanted:
