@@ -7,7 +7,7 @@ medication adherence is one GROUP BY over the intakes; the shared journal one mo
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Avg, Count, QuerySet
@@ -59,18 +59,25 @@ def _limits_values() -> tuple[str, list]:
     return ", ".join(rows), params
 
 
+def _from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 def vital_aggregates(*, patient: Patient, start: datetime, end: datetime) -> list[F.VitalAggregate]:
+    """One pass over the patient's vitals in the range, grouped by kind. The time of the highest
+    (lowest) reading comes from max(ARRAY[value, -epoch]) (min(ARRAY[value, epoch])): the earliest of
+    equal readings, without sorting each group as array_agg(... ORDER BY) would."""
     values, limit_params = _limits_values()
     sql = f"""
         WITH limits(kind, normal_low, normal_high, critical_below, critical_from) AS (VALUES {values})
         SELECT v.kind, count(*), avg(v.value), stddev_samp(v.value), min(v.value), max(v.value),
-               regr_slope(v.value, extract(epoch FROM v.measured_at)::float8),
+               regr_slope(v.value, date_part('epoch', v.measured_at)),
                count(*) FILTER (WHERE v.value < l.normal_low),
                count(*) FILTER (WHERE v.value >= l.normal_high),
                count(*) FILTER (WHERE v.value < l.critical_below),
                count(*) FILTER (WHERE v.value >= l.critical_from),
-               (array_agg(v.measured_at ORDER BY v.value DESC, v.measured_at))[1],
-               (array_agg(v.measured_at ORDER BY v.value, v.measured_at))[1],
+               max(ARRAY[v.value, -date_part('epoch', v.measured_at)]),
+               min(ARRAY[v.value, date_part('epoch', v.measured_at)]),
                min(v.measured_at), max(v.measured_at)
         FROM {Vital._meta.db_table} v LEFT JOIN limits l ON l.kind = v.kind
         WHERE v.patient_id = %s AND v.measured_at >= %s AND v.measured_at < %s
@@ -78,23 +85,28 @@ def vital_aggregates(*, patient: Patient, start: datetime, end: datetime) -> lis
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*limit_params, patient.pk, start, end])
-        return [F.VitalAggregate(*row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [F.VitalAggregate(*row[:11], max_at=_from_epoch(-row[11][1]), min_at=_from_epoch(row[12][1]),
+                             first_at=row[13], last_at=row[14]) for row in rows]
 
 
 def bp_crisis_readings(*, patient: Patient, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
-    """Systolic and diastolic readings taken together where either is in its hypertensive-crisis band."""
+    """Systolic and diastolic readings taken at the same time where either is in its hypertensive-crisis
+    band. Grouped by time rather than a self-join, so the cost stays one pass whatever the planner knows."""
     systolic_from, diastolic_from = F.BP_CRISIS
-    table = Vital._meta.db_table
     sql = f"""
-        SELECT s.measured_at, s.value, d.value
-        FROM {table} s JOIN {table} d
-          ON d.patient_id = s.patient_id AND d.kind = %s AND d.measured_at = s.measured_at
-        WHERE s.patient_id = %s AND s.kind = %s AND s.measured_at >= %s AND s.measured_at < %s
-          AND (s.value >= %s OR d.value >= %s)
-        ORDER BY s.measured_at
+        SELECT measured_at, max(value) FILTER (WHERE kind = %s) AS s, max(value) FILTER (WHERE kind = %s) AS d
+        FROM {Vital._meta.db_table}
+        WHERE patient_id = %s AND kind IN (%s, %s) AND measured_at >= %s AND measured_at < %s
+        GROUP BY measured_at
+        HAVING count(*) FILTER (WHERE kind = %s) > 0 AND count(*) FILTER (WHERE kind = %s) > 0
+           AND (max(value) FILTER (WHERE kind = %s) >= %s OR max(value) FILTER (WHERE kind = %s) >= %s)
+        ORDER BY measured_at
     """
+    sys_, dia = th.SYSTOLIC, th.DIASTOLIC
     with connection.cursor() as cursor:
-        cursor.execute(sql, [th.DIASTOLIC, patient.pk, th.SYSTOLIC, start, end, systolic_from, diastolic_from])
+        cursor.execute(sql, [sys_, dia, patient.pk, sys_, dia, start, end, sys_, dia, sys_, systolic_from, dia,
+                             diastolic_from])
         return cursor.fetchall()
 
 
@@ -164,9 +176,14 @@ def report_facts_in_python(*, patient: Patient, date_from: date, date_to: date) 
     for kind, value, at in rows.values_list("kind", "value", "measured_at").order_by():
         by_kind.setdefault(kind, []).append((value, at))
     aggregates = [F.vital_aggregate_from_rows(kind, kind_rows) for kind, kind_rows in by_kind.items()]
-    systolic = {at: v for v, at in by_kind.get(th.SYSTOLIC, [])}
-    crisis = sorted((at, systolic[at], d) for d, at in by_kind.get(th.DIASTOLIC, [])
-                    if at in systolic and (systolic[at] >= F.BP_CRISIS[0] or d >= F.BP_CRISIS[1]))
+    systolic: dict[datetime, float] = {}
+    diastolic: dict[datetime, float] = {}
+    for v, at in by_kind.get(th.SYSTOLIC, []):
+        systolic[at] = max(v, systolic.get(at, v))
+    for v, at in by_kind.get(th.DIASTOLIC, []):
+        diastolic[at] = max(v, diastolic.get(at, v))
+    crisis = sorted((at, systolic[at], diastolic[at]) for at in systolic.keys() & diastolic.keys()
+                    if systolic[at] >= F.BP_CRISIS[0] or diastolic[at] >= F.BP_CRISIS[1])
     medications = []
     intakes: dict[int, list[str]] = {}
     for medication_id, status in MedicationIntake.objects.filter(
