@@ -221,6 +221,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Several models have a "status" or "source" with their own choices: each gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "assistant.models.Message.Status",
+        "AnalysisStatusEnum": "journal.models.EntryAnalysis.Status",
+        "EntrySourceEnum": "journal.models.JournalEntry.Source",
+        "IntakeStatusEnum": "meditrack.patients.models.MedicationIntake.Status",
+        "VitalSourceEnum": "meditrack.patients.models.Vital.Source",
+        "ReportStatusEnum": "meditrack.reports.models.AnalysisReport.Status",
+    },
     # Served from our own static files: the docs work offline and without a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
