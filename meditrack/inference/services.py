@@ -187,7 +187,11 @@ def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
     # Two positions go to the model's start and end markers; an estimate of the count keeps a margin.
     limit = spec.context_window - 2 if count else (spec.context_window - 2) * 3 // 4
     chunks, owners, weights = split_for_window(texts, count_tokens=count or approx_tokens, max_tokens=limit)
-    return mean_labels(backend.classify(spec, chunks), owners=owners, weights=weights, count=len(texts))
+    # Some checkpoints name their classes LABEL_0, LABEL_1…: the registry's label_map says what they mean.
+    names = {str(k): v for k, v in spec.params.get("label_map", {}).items()}
+    rows = [[Label(names.get(label.label, label.label).lower(), label.score) for label in row]
+            for row in backend.classify(spec, chunks)]
+    return mean_labels(rows, owners=owners, weights=weights, count=len(texts))
 
 
 def text_embed(*, tier: str, texts: list[str], user_id: int | None = None) -> tuple[str, list[list[float]]]:

@@ -1,13 +1,20 @@
 """The offline sentiment and emotion analyser, served by the builtin backend: every tier has it, after
-the hosted classifiers, so it serves whenever they are disabled or down."""
+the hosted classifiers, so it serves whenever they are disabled or down. The hosted sentiment model's
+class names are mapped to the labels the journal uses."""
 
 from django.db import migrations
 
 ANALYSER = [("meditrack-sentiment", "sentiment"), ("meditrack-emotion", "emotion")]
 
 
+# cardiffnlp's checkpoints name their classes LABEL_0..2 in some revisions: the meaning, in order.
+CARDIFF_LABELS = {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}
+
+
 def register(apps, schema_editor):
     AIModel = apps.get_model("inference", "AIModel")
+    AIModel.objects.filter(model_id="cardiffnlp/twitter-roberta-base-sentiment-latest").update(
+        parameters={"label_map": CARDIFF_LABELS})
     Tier = apps.get_model("inference", "Tier")
     TierModel = apps.get_model("inference", "TierModel")
     for slug, task in ANALYSER:

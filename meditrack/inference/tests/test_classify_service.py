@@ -47,3 +47,22 @@ def test_it_splits_a_text_longer_than_the_window_into_one_call_and_averages_the_
     assert " ".join(sent[:-1]).split() == words  # every word read, in order, none cut
     assert len(rows) == 2
     assert abs(sum(label.score for label in rows[0]) - 1) < 1e-6
+
+
+def test_it_maps_a_checkpoints_numbered_labels_to_their_meaning(model_server):
+    model_server.register("org/cardiff", task="text-classification", labels=("LABEL_0", "LABEL_1", "LABEL_2"))
+    hosted = model("cardiff", task="sentiment", backend="hf_inference", base_url=model_server.base_url,
+                   model_id="org/cardiff",
+                   parameters={"label_map": {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}})
+    serve(tier(), hosted)
+
+    _, rows = text_classify(tier="standard", task=Task.SENTIMENT, texts=["anything"])
+
+    assert {label.label for label in rows[0]} == {"negative", "neutral", "positive"}
+
+
+def test_the_hosted_sentiment_model_is_registered_with_its_label_map():
+    from meditrack.inference.models import AIModel
+
+    assert AIModel.objects.get(model_id="cardiffnlp/twitter-roberta-base-sentiment-latest").parameters[
+        "label_map"]["LABEL_0"] == "negative"
