@@ -94,7 +94,13 @@ def report_queue(*, user: User | None) -> str:
 def _enqueue(report: AnalysisReport) -> None:
     from meditrack.reports.tasks import generate_report
 
-    generate_report.apply_async(args=[report.pk], queue=report_queue(user=report.requested_by))
+    try:
+        generate_report.apply_async(args=[report.pk], queue=report_queue(user=report.requested_by))
+    except Exception:  # the broker is down: say so on the report rather than leave it queued forever
+        logger.exception("report not queued", extra={"report_id": report.pk})
+        AnalysisReport.objects.filter(pk=report.pk, status=Status.QUEUED).update(
+            status=Status.FAILED, error_code="not_queued", finished_at=timezone.now())
+        report.status, report.error_code = Status.FAILED, "not_queued"
 
 
 def report_request(*, user: User, patient_id: str, date_from: date, date_to: date, include_vitals: bool = True,

@@ -37,6 +37,17 @@ def test_it_accepts_a_request_with_202_and_queues_the_task(clinician_api, record
     assert queued == [([report.pk], services.report_queue(user=report.requested_by))]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_marks_the_report_failed_when_the_task_cannot_be_queued(clinician_api, record, monkeypatch):
+    def broker_down(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("meditrack.reports.tasks.generate_report.apply_async", broker_down)
+    response = clinician_api.post(URL, body(), format="json")  # really committed: on_commit runs at once
+    assert response.status_code == 202 and response.json()["status"] == "failed"
+    assert AnalysisReport.objects.get().error_code == "not_queued"
+
+
 def test_it_queues_the_task_on_the_queue_of_the_tiers_chat_model(clinician, chat_model):
     assert services.report_queue(user=clinician) == "io"
 
