@@ -38,11 +38,15 @@ class EntryForm(forms.Form):
     # The browser's time zone, so that "When" and the dates shown are the writer's own.
     tz = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
-    def service_kwargs(self) -> dict:
-        """The cleaned values as the service's keyword arguments."""
+    def service_kwargs(self, *, previous_written_at=None) -> dict:
+        """The cleaned values as the service's keyword arguments. When editing, a "When" left at the entry's own
+        time (which the form shows to the minute) is no change: written_at is None then."""
         data = self.cleaned_data
         mood = None if data["no_mood"] else data["mood"]
-        return {"text": data["text"], "mood": mood, "written_at": data["written_at"],
+        written_at = data["written_at"]
+        if written_at and previous_written_at and written_at == previous_written_at.replace(second=0, microsecond=0):
+            written_at = None
+        return {"text": data["text"], "mood": mood, "written_at": written_at,
                 "shared_with_care_team": data["shared_with_care_team"]}
 
     def add_service_error(self, error: ApplicationError) -> None:

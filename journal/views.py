@@ -85,7 +85,7 @@ def edit(request, entry_id: int):
     if request.method == "POST":
         form = EntryForm(request.POST)
         if form.is_valid():
-            fields = form.service_kwargs()
+            fields = form.service_kwargs(previous_written_at=entry.written_at)
             try:
                 entry = services.entry_update(entry=entry, text=fields["text"], written_at=fields["written_at"],
                                               mood=fields["mood"], clear_mood=fields["mood"] is None,
@@ -119,7 +119,7 @@ def delete(request, entry_id: int):
 @require_GET
 @in_user_zone
 def insights(request):
-    # Each insight cites entries by id; the page names them by their date.
+    # Each insight cites entries by id; the page names them by their local date (and time, for two on one day).
     written = selectors.entries_visible_to(user=request.user).values_list("id", "written_at")
-    entry_dates = {entry_id: timezone.localtime(at).date().isoformat() for entry_id, at in written}
+    entry_dates = {entry_id: timezone.localtime(at).strftime("%Y-%m-%dT%H:%M") for entry_id, at in written}
     return render(request, "journal/insights.html", {"entry_dates": entry_dates, **_crisis_context(request)})

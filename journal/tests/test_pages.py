@@ -1,6 +1,7 @@
 """The journal's browser pages: list, editor, edit, delete, detail, insights and the crisis banner."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -113,6 +114,30 @@ def test_it_edits_an_own_entry(client, patient):
     assert r.status_code == 302 and r["Location"] == f"/journal/{entry.pk}/"
     entry.refresh_from_db()
     assert (entry.text, entry.mood, entry.revision) == ("Second draft.", 6, 2)
+
+
+def test_it_keeps_the_time_of_an_edited_entry_when_when_is_left_as_shown(client, patient):
+    written_at = timezone.now().replace(second=42, microsecond=1234) - timedelta(days=2)
+    entry = write(patient, "On time.", written_at=written_at)
+    client.force_login(patient)
+    client.cookies["tz"] = "America/New_York"
+    form = client.get(f"/journal/{entry.pk}/edit/").content.decode()
+    shown = timezone.localtime(written_at, timezone=ZoneInfo("America/New_York"))
+    assert f'value="{shown:%Y-%m-%dT%H:%M}"' in form
+    client.post(f"/journal/{entry.pk}/edit/", {"text": "On time, edited.", "mood": "5",
+                                               "written_at": f"{shown:%Y-%m-%dT%H:%M}"})
+    entry.refresh_from_db()
+    assert entry.text == "On time, edited." and entry.written_at == written_at
+
+
+def test_it_shows_times_in_the_browsers_zone(client, patient):
+    write(patient, "Late.", written_at=timezone.now().replace(year=2024, month=1, day=10, hour=23, minute=30))
+    client.force_login(patient)
+    assert "Wed 10 Jan 2024 · 23:30" in client.get("/journal/").content.decode()
+    client.cookies["tz"] = "Asia/Tokyo"
+    assert "Thu 11 Jan 2024 · 08:30" in client.get("/journal/").content.decode()
+    client.cookies["tz"] = "Not/AZone"
+    assert "Wed 10 Jan 2024 · 23:30" in client.get("/journal/").content.decode()
 
 
 def test_it_keeps_the_entry_when_an_edit_is_blank(client, patient):

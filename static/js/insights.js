@@ -150,19 +150,20 @@
     const xs = dots.concat(moodDots).map((p) => p.x);
     if (!xs.length) return false;
     const many = xs.length > 120;
+    const narrow = canvas.clientWidth < 500;
     const span = Math.max(...xs) - Math.min(...xs);
     const datasets = [
       { label: "Sentiment, 7-day average", data: rolling, yAxisID: "y", borderColor: C.brand, backgroundColor: C.brand,
-        borderWidth: 2.5, pointRadius: 0, tension: 0.3, order: 1 },
+        borderWidth: 2.5, pointRadius: 0, pointStyle: "line", cubicInterpolationMode: "monotone", order: 1 },
       { label: "Sentiment of the day", data: dots, yAxisID: "y", showLine: false, pointStyle: "circle",
-        pointRadius: many ? 1.8 : 3, backgroundColor: C.brandDots, borderColor: C.brandDots, order: 3 },
+        pointRadius: many ? 1.8 : 3, backgroundColor: C.brandDots, borderColor: C.brandDots, clip: false, order: 3 },
     ];
     if (moodDots.length) {
       datasets.push(
         { label: "Your mood, 7-day average", data: moodRolling, yAxisID: "mood", borderColor: C.mood,
-          backgroundColor: C.mood, borderDash: [6, 4], borderWidth: 2, pointRadius: 0, tension: 0.3, order: 2 },
+          backgroundColor: C.mood, borderDash: [6, 4], borderWidth: 2, pointRadius: 0, pointStyle: "line", cubicInterpolationMode: "monotone", order: 2 },
         { label: "Your mood that day", data: moodDots, yAxisID: "mood", showLine: false, pointStyle: "triangle",
-          pointRadius: many ? 2 : 3.5, backgroundColor: C.moodDots, borderColor: C.moodDots, order: 4 });
+          pointRadius: many ? 2 : 3.5, backgroundColor: C.moodDots, borderColor: C.moodDots, clip: false, order: 4 });
     }
     chartOn(canvas, {
       type: "line",
@@ -171,19 +172,22 @@
         parsing: false, normalized: true, animation: many || reducedMotion ? false : undefined,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         plugins: {
-          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10 } },
+          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 10, padding: narrow ? 6 : 10,
+                                                   font: { size: narrow ? 11 : 12 } } },
           tooltip: { callbacks: {
             title: (items) => items.length ? dayLabel(items[0].parsed.x, { year: "numeric", weekday: "short" }) : "",
             label: (item) => `${item.dataset.label}: ${item.dataset.yAxisID === "mood" ? item.parsed.y.toFixed(1) + "/10" : signed(item.parsed.y)}`,
           } },
         },
         scales: {
-          x: { type: "linear", ticks: { maxTicksLimit: 7, callback: (v) => dayLabel(v, span > 300 ? { year: "2-digit" } : null) },
+          x: { type: "linear", min: Math.min(...xs), max: Math.max(...xs),
+               ticks: { maxTicksLimit: 7, callback: (v) => dayLabel(v, span > 300 ? { year: "2-digit" } : null) },
                grid: { display: false } },
-          y: { min: -1, max: 1, title: { display: true, text: "Sentiment" },
-               ticks: { stepSize: 0.5, callback: (v) => v === 1 ? "+1 positive" : v === -1 ? "−1 negative" : signed(v, 1) },
+          y: { min: -1, max: 1, title: { display: !narrow, text: "Sentiment" },
+               ticks: { stepSize: 0.5, callback: (v) => narrow ? signed(v, v % 1 ? 1 : 0)
+                 : v === 1 ? "+1 positive" : v === -1 ? "−1 negative" : signed(v, 1) },
                grid: { color: (ctx) => ctx.tick && ctx.tick.value === 0 ? C.zero : C.grid } },
-          ...(moodDots.length ? { mood: { position: "right", min: 1, max: 10, title: { display: true, text: "Mood (1–10)" },
+          ...(moodDots.length ? { mood: { position: "right", min: 1, max: 10, title: { display: !narrow, text: "Mood (1–10)" },
                                         grid: { display: false }, ticks: { stepSize: 3 } } } : {}),
         },
       },
@@ -213,12 +217,17 @@
   const searchUrl = (params) => `${root.dataset.searchUrl}?${new URLSearchParams(params)}`;
   let comprehensive = null, predictive = null;
 
-  function entryLinks(ids, max) {
+  // Links to entries named by their date (in `format`), with the time when two of them share a day.
+  function entryLinks(ids, max, format) {
     const shown = ids.filter((id) => entryDates[id]).slice(0, max || 6);
     const list = el("ul", { class: "entry-links" });
-    for (const id of shown) {
-      list.append(el("li", null, el("a", { href: entryUrl(id), text: dayLabel(dayNumber(entryDates[id]), { year: "numeric" }) })));
-    }
+    const label = (id) => dayLabel(dayNumber(entryDates[id]), format || { year: "numeric" });
+    const labels = shown.map(label);
+    shown.forEach((id, i) => {
+      const twice = labels.indexOf(labels[i]) !== labels.lastIndexOf(labels[i]);
+      const text = twice ? `${labels[i]}, ${entryDates[id].slice(11, 16)}` : labels[i];
+      list.append(el("li", null, el("a", { href: entryUrl(id), text })));
+    });
     const rest = ids.filter((id) => entryDates[id]).length - shown.length;
     if (rest > 0) list.append(el("li", { class: "muted", text: `and ${rest} more` }));
     return shown.length ? list : null;
@@ -373,7 +382,7 @@
         el("h3", { text: title }),
         el("p", { class: "week-range", text: `${dayLabel(start, { weekday: "short", year: "numeric" })} – ${dayLabel(start + 6, { weekday: "short", year: "numeric" })}` }),
         el("p", null, `Average tone ${signed(week.mean_score)} (${toneWord(week.mean_score)}) over ${plural(week.entries, "entry", "entries")}.`),
-        entryLinks(week.entry_ids, 7),
+        entryLinks(week.entry_ids, 7, { weekday: "short", day: "numeric" }),
         el("a", { href: searchUrl({ from: isoOf(start), to: isoOf(start + 6) }), text: "Read that week's entries →" }));
     };
     box.replaceChildren(card(weeks.best, "Your best week", "week-best"), card(weeks.worst, "Your hardest week", "week-worst"));
@@ -434,7 +443,7 @@
              el("h3", { text: factor.title })),
           el("p", { text: evidenceText(factor) }));
         const ids = (factor.evidence && factor.evidence.entry_ids) || [];
-        if (ids.length) card.append(el("p", { class: "muted small", text: "The entries behind it:" }), entryLinks(ids.slice().reverse(), 8));
+        if (ids.length) card.append(el("p", { class: "muted small", text: "The entries behind it:" }), entryLinks(ids.slice().reverse(), 8, { weekday: "short", month: "short" }));
         if (factor.code === "crisis_language") {
           card.append(document.getElementById("resources-template").content.cloneNode(true));
         }
@@ -483,9 +492,9 @@
         { label: "Likely range (low)", data: low, borderWidth: 0, pointRadius: 0, fill: false, backgroundColor: C.brandSoft },
         { label: "Likely range", data: high, borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: C.brandSoft },
         { label: "Forecast", data: history.length ? [history[history.length - 1], ...predicted] : predicted,
-          borderColor: C.brand, borderDash: [6, 4], borderWidth: 2, pointRadius: 3, pointStyle: "rectRot", backgroundColor: C.brand, tension: 0.2 },
+          borderColor: C.brand, borderDash: [6, 4], borderWidth: 2, pointRadius: 3, pointStyle: "rectRot", backgroundColor: C.brand, clip: false },
         { label: isMood ? "Your mood" : "Tone of your entries", data: history, borderColor: isMood ? C.mood : C.brand,
-          backgroundColor: isMood ? C.mood : C.brand, borderWidth: 2, pointRadius: 2.5, tension: 0.25 },
+          backgroundColor: isMood ? C.mood : C.brand, borderWidth: 2, pointRadius: 2.5, clip: false },
       ] },
       options: {
         parsing: false, interaction: { mode: "nearest", axis: "x", intersect: false },
@@ -498,7 +507,8 @@
               : `${item.dataset.label}: ${fmt(item.parsed.y)}` } },
         },
         scales: {
-          x: { type: "linear", ticks: { maxTicksLimit: 8, callback: (v) => dayLabel(v) }, grid: { display: false } },
+          x: { type: "linear", min: history.length ? history[0].x : first, max: predicted[predicted.length - 1].x,
+               ticks: { maxTicksLimit: 8, stepSize: 7, callback: (v) => dayLabel(v) }, grid: { display: false } },
           y: { min: f.range[0], max: f.range[1], title: { display: true, text: isMood ? "Mood (1–10)" : "Tone" } },
         },
       },

@@ -7,9 +7,12 @@
   // ---- time zone: the server reads "When" and shows dates in the browser's zone
   let zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { zone = ""; }
-  if (zone) {
-    document.cookie = `tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
+  if (/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) {
+    const had = document.cookie.split("; ").find((c) => c.startsWith("tz="));
+    document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax`;
     document.querySelectorAll('input[name="tz"]').forEach((input) => { input.value = zone; });
+    // The first journal page ever opened was rendered in the server's zone: once, show it again in the user's own.
+    if (!had && document.cookie.includes(`tz=${zone}`) && !document.querySelector(".error, [aria-invalid]")) location.reload();
   }
 
   // ---- the editor
@@ -54,7 +57,7 @@
   }
   if (banner) {
     banner.querySelector("[data-crisis-close]")?.addEventListener("click", () => { banner.hidden = true; });
-    if (!banner.hidden) banner.focus();
+    if (!banner.hidden) banner.focus({ preventScroll: true });
     document.addEventListener("meditrack:notification", (event) => {
       if (event.detail && event.detail.type === "journal.crisis") openBanner();
     });
