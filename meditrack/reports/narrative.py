@@ -91,20 +91,26 @@ def retry_prompt(unsupported: list[str]) -> str:
     return RETRY_PROMPT.format(numbers=", ".join(unsupported[:20]))
 
 
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
 def _vital_sentence(v: dict) -> str:
     unit = v["unit"]
-    text = (f"{v['label']}: {v['count']} readings averaged {fmt(v['mean'])} {unit} "
+    text = (f"{v['label']}: {_n(v['count'], 'reading')} averaged {fmt(v['mean'])} {unit} "
             f"(lowest {fmt(v['min'])} on {v['lowest']['date']}, highest {fmt(v['max'])} on {v['highest']['date']})")
     if v.get("trend_per_week") is not None:
         text += f", {v['trend']} at {fmt(v['trend_per_week'], signed=True)} {unit} per week"
     text += "."
     if v.get("normal_range"):
-        text += (f" {v['out_of_range']} readings ({fmt(v['out_of_range_pct'])}%) were outside the normal range of "
-                 f"{v['normal_range']}.")
+        verb = "was" if v["out_of_range"] == 1 else "were"
+        text += (f" {_n(v['out_of_range'], 'reading')} ({fmt(v['out_of_range_pct'])}%) {verb} outside the normal "
+                 f"range of {v['normal_range']}.")
     for side, word in (("critical_low", "below"), ("critical_high", "from")):
         crit = v.get(side)
         if crit and crit["count"]:
-            text += f" {crit['count']} were in the {crit['label'].lower()} band ({word} {fmt(crit[word])} {unit})."
+            verb = "was" if crit["count"] == 1 else "were"
+            text += f" {crit['count']} {verb} in the {crit['label'].lower()} band ({word} {fmt(crit[word])} {unit})."
     return text
 
 
@@ -114,14 +120,15 @@ def render_from_facts(facts: dict) -> str:
     paragraphs = [f"This report covers {p['from']} to {p['to']} ({p['days']} days)."]
     if "vitals" in facts:
         if facts["vitals"]:
-            paragraphs.append(" ".join(_vital_sentence(v) for v in facts["vitals"]))
+            paragraphs += [_vital_sentence(v) for v in facts["vitals"]]
         else:
             paragraphs.append("No vital signs were recorded in the period.")
         crisis = facts.get("bp_crisis")
         if crisis and crisis["count"]:
             worst = crisis["readings"][0]
-            paragraphs.append(f"{crisis['count']} blood pressure readings were in the hypertensive-crisis range "
-                              f"({crisis['threshold']}), the highest {fmt(worst['systolic'])}/"
+            verb = "was" if crisis["count"] == 1 else "were"
+            paragraphs.append(f"{_n(crisis['count'], 'blood pressure reading')} {verb} in the hypertensive-crisis "
+                              f"range ({crisis['threshold']}), the highest {fmt(worst['systolic'])}/"
                               f"{fmt(worst['diastolic'])} mmHg on {worst['date']}.")
     if "medications" in facts:
         sentences = []
@@ -137,7 +144,8 @@ def render_from_facts(facts: dict) -> str:
         j = facts["journal"]
         if j["shared_entries"]:
             labels = ", ".join(f"{item['count']} {item['label']}" for item in j["labels"])
-            paragraphs.append(f"The patient shared {j['shared_entries']} analysed journal entries with the care "
+            entries = _n(j["shared_entries"], "analysed journal entry", "analysed journal entries")
+            paragraphs.append(f"The patient shared {entries} with the care "
                               f"team; their mean sentiment score was {fmt(j['mean_sentiment'])} on a scale of "
                               f"{j['sentiment_scale']} ({labels}).")
         else:

@@ -118,9 +118,12 @@
         button.disabled = false;
         return;
       }
+      const open = () => { window.location.href = `/reports/${data.report_id}/`; };
+      if (data.status === "done") return open(); // the same request a moment ago: its report is ready
       render(data.status, 0);
       box.scrollIntoView({ behavior: "smooth", block: "nearest" });
-      watch(data.report_id, () => { window.location.href = `/reports/${data.report_id}/`; });
+      if (data.status === "failed") { button.disabled = false; return; }
+      watch(data.report_id, open);
     });
   }
 
