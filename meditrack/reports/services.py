@@ -106,7 +106,8 @@ def _enqueue(report: AnalysisReport) -> None:
 def report_request(*, user: User, patient_id: str, date_from: date, date_to: date, include_vitals: bool = True,
                    include_medications: bool = True, include_journal: bool = False) -> tuple[AnalysisReport, bool]:
     """Ask for a report; (report, created). The same request by the same user within a minute is the
-    same report: requests are serialised per fingerprint by a transaction-scoped advisory lock.
+    same report (unless it failed): requests are serialised per fingerprint by a transaction-scoped
+    advisory lock, so concurrent identical requests cannot both create one.
 
     Who: a clinician assigned to the patient. A patient may read the reports on their own record but
     not ask for one (403): reports are a clinician's tool and spend the clinician's model calls."""
@@ -124,8 +125,8 @@ def report_request(*, user: User, patient_id: str, date_from: date, date_to: dat
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(fingerprint[:15], 16)])
-        recent = AnalysisReport.objects.filter(fingerprint=fingerprint,
-                                               created_at__gte=timezone.now() - DEDUPE_WINDOW).first()
+        recent = (AnalysisReport.objects.filter(fingerprint=fingerprint, created_at__gte=timezone.now() - DEDUPE_WINDOW)
+                  .exclude(status=Status.FAILED).first())  # a failed report may be asked for again at once
         if recent is not None:
             return recent, False
         report = AnalysisReport.objects.create(

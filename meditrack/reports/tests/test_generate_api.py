@@ -78,6 +78,13 @@ def test_it_makes_a_new_report_for_a_different_request_or_after_a_minute(clinici
     assert later not in {first, other_options, other_range}
 
 
+def test_it_makes_a_new_report_when_the_same_request_failed_a_moment_ago(clinician_api, record):
+    first = clinician_api.post(URL, body(), format="json").json()["report_id"]
+    AnalysisReport.objects.filter(pk=first).update(status="failed", error_code="internal_error")
+    again = clinician_api.post(URL, body(), format="json").json()
+    assert again["report_id"] != first and again["status"] == "queued"
+
+
 def test_it_keeps_one_clinicians_request_apart_from_anothers(clinician_api, other_clinician, record):
     from meditrack.patients.models import CareAssignment
 
