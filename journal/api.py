@@ -6,7 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from journal import selectors, services
-from journal.serializers import EntryFilterSerializer, EntryInputSerializer, EntrySerializer, EntryUpdateSerializer
+from journal.serializers import (
+    EntryFilterSerializer,
+    EntryInputSerializer,
+    EntrySerializer,
+    EntryUpdateSerializer,
+    VoiceEntryInputSerializer,
+    VoiceJobSerializer,
+)
 
 
 class EntryListApi(generics.ListAPIView):
@@ -53,6 +60,25 @@ class EntryDetailApi(APIView):
     def delete(self, request, entry_id):
         services.entry_delete(entry=selectors.entry_get(user=request.user, entry_id=entry_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VoiceEntryApi(APIView):
+    """A spoken entry: 202 at once; a worker transcribes it and saves the entry ('journal.voice_ready' follows)."""
+
+    @extend_schema(request={"multipart/form-data": VoiceEntryInputSerializer}, responses={202: VoiceJobSerializer})
+    def post(self, request):
+        data = VoiceEntryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        audio = fields.pop("audio").read(services.MAX_AUDIO_BYTES + 1)
+        job = services.voice_entry_submit(owner=request.user, audio=audio, **fields)
+        return Response(VoiceJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class VoiceJobApi(APIView):
+    @extend_schema(responses=VoiceJobSerializer)
+    def get(self, request, job_id):
+        return Response(VoiceJobSerializer(services.voice_entry_status(user=request.user, job_id=job_id)).data)
 
 
 class InsightApi(APIView):

@@ -56,3 +56,16 @@ class EntryFilterSerializer(serializers.Serializer):
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             raise serializers.ValidationError({"from": ["After 'to'."]})
         return data
+
+
+class VoiceEntryInputSerializer(serializers.Serializer):
+    audio = serializers.FileField()
+    mood = serializers.IntegerField(required=False, allow_null=True)
+    written_at = serializers.DateTimeField(required=False)
+    shared_with_care_team = serializers.BooleanField(required=False, default=False)
+
+
+class VoiceJobSerializer(serializers.Serializer):
+    job_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["transcribing", "done", "failed"])
+    entry_id = serializers.IntegerField(allow_null=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
@@ -128,6 +129,72 @@ def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
     if alert:
         entry_id = entry.pk
         transaction.on_commit(lambda: crisis_alert(entry_id=entry_id))
+
+
+# ---- spoken entries
+
+MAX_AUDIO_BYTES = 10 * 1024 * 1024
+VOICE_TTL = 3600
+
+
+def _voice_key(job_id: str) -> str:
+    return f"journal:voice:{job_id}"
+
+
+def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None = None, mood: int | None = None,
+                       shared_with_care_team: bool = False) -> dict:
+    """Keep the recording for a worker to transcribe (never on disk, gone within the hour) and queue it; the entry
+    is saved from the transcript. Returns the job's status, which `voice_entry_status` reads later."""
+    if not audio:
+        raise ApplicationError("The recording is empty.", fields={"audio": ["Empty file."]})
+    if len(audio) > MAX_AUDIO_BYTES:
+        raise ApplicationError("A recording is limited to 10 MB.", code="too_large", status_code=413,
+                               fields={"audio": ["At most 10 MB."]})
+    written_at = _checked_written_at(written_at or timezone.now())
+    _check_mood(mood)
+    job_id = uuid.uuid4().hex
+    status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk}
+    cache.set(_voice_key(job_id), status, VOICE_TTL)
+    cache.set(f"{_voice_key(job_id)}:audio", audio, VOICE_TTL)
+    from journal.tasks import transcribe_voice_entry
+
+    specs = inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.ASR)
+    transcribe_voice_entry.apply_async(
+        kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
+                "shared_with_care_team": shared_with_care_team}, queue=specs[0].queue)
+    return status
+
+
+def voice_entry_status(*, user: User, job_id: str) -> dict:
+    status = cache.get(_voice_key(job_id))
+    if status is None or status["owner_id"] != user.pk:
+        raise ApplicationError("No such recording.", code="not_found", status_code=404)
+    return status
+
+
+def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, shared_with_care_team: bool) -> None:
+    """Transcribe a recording and save it as an entry, once: a redelivered task finds the job done."""
+    status = cache.get(_voice_key(job_id))
+    if status is None or status["status"] != "transcribing":
+        return
+    audio = cache.get(f"{_voice_key(job_id)}:audio")
+    owner = User.objects.get(pk=status["owner_id"])
+    connection.close()  # the pool gets the connection back while the model listens
+    _, transcript = inference.speech_transcribe(user=owner, audio=audio)
+    text = transcript.text.strip()
+    if not text:
+        status.update(status="failed", error="no_speech")
+        cache.set(_voice_key(job_id), status, VOICE_TTL)
+        user_notify(user_id=owner.pk, event={"type": "journal.voice_failed", "job_id": job_id,
+                                             "message": "No speech was heard in the recording."})
+        return
+    entry = entry_create(owner=owner, text=text, written_at=datetime.fromisoformat(written_at), mood=mood,
+                         source=JournalEntry.Source.VOICE, shared_with_care_team=shared_with_care_team)
+    status.update(status="done", entry_id=entry.pk)
+    cache.set(_voice_key(job_id), status, VOICE_TTL)
+    cache.delete(f"{_voice_key(job_id)}:audio")
+    user_notify(user_id=owner.pk, event={"type": "journal.voice_ready", "job_id": job_id, "entry_id": entry.pk,
+                                         "message": "Your spoken entry is in your journal."})
 
 
 # ---- crisis

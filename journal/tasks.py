@@ -19,3 +19,10 @@ def requeue_stalled_analyses() -> list[str]:
 @shared_task(name="journal.compute_insight")
 def compute_insight(user_id: int, kind: str) -> None:
     services.insight_compute(user_id=user_id, kind=kind)
+
+
+@shared_task(name="journal.transcribe_voice_entry", autoretry_for=(InferenceError,), retry_backoff=5,
+             retry_backoff_max=120, max_retries=5)
+def transcribe_voice_entry(*, job_id: str, written_at: str, mood: int | None, shared_with_care_team: bool) -> None:
+    services.voice_entry_transcribe(job_id=job_id, written_at=written_at, mood=mood,
+                                    shared_with_care_team=shared_with_care_team)

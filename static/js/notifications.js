@@ -5,12 +5,16 @@
   if (!box || !("WebSocket" in window)) return;
   let delay = 1000;
   function toast(event) {
+    // Progress is for the page that shows it; a toast for every step would be noise.
+    if (!event.type || !event.type.endsWith(".progress")) show(event);
+    document.dispatchEvent(new CustomEvent("meditrack:notification", { detail: event }));
+  }
+  function show(event) {
     const el = document.createElement("div");
     el.className = "toast";
     el.textContent = event.message || event.type || "Update";
     box.appendChild(el);
     setTimeout(() => el.remove(), 6000);
-    document.dispatchEvent(new CustomEvent("meditrack:notification", { detail: event }));
   }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";

@@ -1,0 +1,59 @@
+"""journal/entries/voice: a recording is transcribed on a worker and saved as an entry."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from journal.models import JournalEntry
+from journal.tests.conftest import wait_until
+from meditrack.inference.backends.builtin import BuiltinBackend
+from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.inference.types import BackendName, ModelSpec, Task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+URL = "/api/v1/journal/entries/voice"
+
+
+def spoken(text: str) -> bytes:
+    espeak = ModelSpec(slug="espeak", task=Task.TTS, backend=BackendName.BUILTIN, model_id="espeak-ng",
+                       params={"voice": "en-us", "rate": 150})
+    return BuiltinBackend().synthesize(espeak, text).audio
+
+
+@pytest.fixture
+def whisper(offline_models):
+    serve(tier(), model("whisper-tiny-en", task="asr", backend="local", model_id="pkg:whisper-tiny.en", queue="gpu",
+                        timeout_s=120))
+
+
+def test_it_transcribes_a_recording_into_an_entry(patient_api, patient, whisper, worker):
+    audio = SimpleUploadedFile("entry.wav", spoken("Today I went for a long walk and I feel much better."),
+                               content_type="audio/wav")
+
+    response = patient_api.post(URL, {"audio": audio, "mood": 7, "shared_with_care_team": True}, format="multipart")
+
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert job["status"] == "transcribing" and job["entry_id"] is None
+    done = wait_until(lambda: (s := patient_api.get(f"{URL}/{job['job_id']}").json())["status"] == "done" and s,
+                      timeout=120)
+    entry = JournalEntry.objects.get(pk=done["entry_id"])
+    assert entry.owner == patient and entry.source == "voice" and entry.mood == 7 and entry.shared_with_care_team
+    assert "walk" in entry.text.lower() and "better" in entry.text.lower()
+    assert hasattr(entry, "analysis")  # and so its analysis is queued like a typed entry's
+
+
+def test_it_rejects_an_empty_or_oversized_recording(patient_api):
+    empty = patient_api.post(URL, {"audio": SimpleUploadedFile("a.wav", b"", content_type="audio/wav")},
+                             format="multipart")
+    assert empty.status_code == 400 and "audio" in empty.json()["error"]["fields"]
+    big = SimpleUploadedFile("a.wav", b"\\0" * (10 * 1024 * 1024 + 1), content_type="audio/wav")
+    too_big = patient_api.post(URL, {"audio": big}, format="multipart")
+    assert too_big.status_code == 413 and "audio" in too_big.json()["error"]["fields"]
+    assert not JournalEntry.objects.exists()
+
+
+def test_another_users_job_is_404(patient_api, other_api, whisper):
+    audio = SimpleUploadedFile("entry.wav", spoken("Hello."), content_type="audio/wav")
+    job = patient_api.post(URL, {"audio": audio}, format="multipart").json()
+    assert other_api.get(f"{URL}/{job['job_id']}").status_code == 404
+    assert patient_api.get(f"{URL}/{job['job_id']}").status_code == 200
