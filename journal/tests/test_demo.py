@@ -1,0 +1,197 @@
+import io
+import re
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from journal import demo, insights, services
+from journal.models import EntryAnalysis, JournalEntry
+from meditrack.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+CRISIS = re.compile(r"kill(?:ing)? (?:my)?self|end(?:ing)? my (?:own )?life|end it all|hurt(?:ing)? myself|"
+                    r"harm(?:ing)? myself|suicid|better off dead|no reason to live|want to die|"
+                    r"wish i (?:was|were) dead", re.IGNORECASE)
+EMAILS = [story.email for story in demo.STORIES]
+SOME_DAY = date(2026, 3, 14)
+
+
+@pytest.fixture
+def demo_users(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    return {user.email: user for user in User.objects.filter(email__in=EMAILS)}
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """What seeding asks of the services once committed, without a broker."""
+    made = []
+    monkeypatch.setattr(services, "analysis_enqueue", lambda *, tier: made.append(("enqueue", tier)))
+    monkeypatch.setattr(services, "journal_changed", lambda *, owner_id: made.append(("changed", owner_id)))
+    return made
+
+
+def _sentences(text):
+    return re.split(r"(?<=[.!?])\s+", text.strip())
+
+
+def test_it_gives_each_demo_patient_months_of_entries(demo_users, calls, django_capture_on_commit_callbacks):
+    started = time.perf_counter()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = demo.seed_journals()
+    elapsed = time.perf_counter() - started
+    now = timezone.now()
+
+    assert created == JournalEntry.objects.count()
+    assert elapsed < 5  # about a second on a laptop
+    for email, user in demo_users.items():
+        entries = list(JournalEntry.objects.filter(owner=user).order_by("written_at"))
+        assert 100 <= len(entries) <= 160, email
+        assert (entries[-1].written_at - entries[0].written_at).days >= 150, email
+        assert all(e.written_at <= now for e in entries), email
+        assert (now - entries[0].written_at).days <= 190, email
+        moods = [e.mood for e in entries if e.mood is not None]
+        assert all(1 <= m <= 10 for m in moods), email
+        assert 0.55 <= len(moods) / len(entries) <= 0.85, email
+        assert 0.12 <= sum(e.shared_with_care_team for e in entries) / len(entries) <= 0.5, email
+        assert all(1 <= len(_sentences(e.text)) <= 6 for e in entries), email
+        texts = [e.text for e in entries]
+        assert len(set(texts)) == len(texts), email
+        # Written at plausible hours: mostly mornings and evenings, a few at lunch or in a sleepless night.
+        hours = [timezone.localtime(e.written_at).hour for e in entries]
+        assert sum(6 <= h <= 9 or 18 <= h <= 23 for h in hours) / len(hours) >= 0.75, email
+        # Not every day: realistic gaps.
+        days = {timezone.localtime(e.written_at).date() for e in entries}
+        assert len(days) < 0.9 * ((entries[-1].written_at - entries[0].written_at).days + 1), email
+    # Once committed: every seeded journal's insights are invalidated, and one analysis run queued per tier.
+    assert sorted(owner for kind, owner in calls if kind == "changed") == sorted(u.pk for u in demo_users.values())
+    assert sorted(tier for kind, tier in calls if kind == "enqueue") == sorted({u.tier for u in demo_users.values()})
+
+
+def test_it_writes_no_crisis_language(demo_users):
+    demo.seed_journals()
+    texts = list(JournalEntry.objects.values_list("text", flat=True))
+    assert len(texts) >= 600
+    assert not [t for t in texts if CRISIS.search(t) or insights.crisis_language(t)]
+    assert not JournalEntry.objects.filter(crisis=True).exists()
+    # Nor anywhere in the banks, whatever a seed or a day would draw from them.
+    phrases = [*demo.JOYS.low, *demo.JOYS.mid, *demo.JOYS.high]
+    for story in demo.STORIES:
+        phrases += [t for topic in story.topics for bank in (topic.low, topic.mid, topic.high) for t in bank]
+        phrases += [text for text, _ in story.events.values()]
+        phrases += [v for values in story.fills.values() for v in values]
+    for topic in demo.WEATHER.values():
+        phrases += [*topic.low, *topic.mid, *topic.high]
+    phrases += [p for bank in (*demo.OPENERS.values(), *demo.CLOSERS.values()) for p in bank]
+    phrases += [v for values in demo.COMMON_FILLS.values() for v in values]
+    assert not [p for p in phrases if CRISIS.search(p) or insights.crisis_language(p)]
+
+
+def test_it_gives_every_entry_a_pending_analysis(demo_users):
+    created = demo.seed_journals()
+    assert EntryAnalysis.objects.count() == created
+    assert EntryAnalysis.objects.filter(status=EntryAnalysis.Status.PENDING, entry__isnull=False).count() == created
+    assert not JournalEntry.objects.filter(analysis__isnull=True).exists()
+
+
+def test_it_is_deterministic(demo_users):
+    def journals():
+        return list(JournalEntry.objects.order_by("owner__email", "written_at")
+                    .values_list("owner__email", "written_at", "text", "mood", "shared_with_care_team"))
+
+    demo.seed_journals(today=SOME_DAY, seed=7)
+    first = journals()
+    JournalEntry.objects.all().delete()
+    demo.seed_journals(today=SOME_DAY, seed=7)
+    assert journals() == first
+    JournalEntry.objects.all().delete()
+    demo.seed_journals(today=SOME_DAY, seed=8)
+    assert [row[2] for row in journals()] != [row[2] for row in first]
+    # The journal ends on the day it is given.
+    assert max(row[1] for row in first).date() == SOME_DAY
+
+
+def test_it_plans_the_same_journal_for_the_same_seed_and_day():
+    for story in demo.STORIES:
+        assert demo.plan_journal(story, today=SOME_DAY) == demo.plan_journal(story, today=SOME_DAY)
+
+
+def test_it_is_idempotent(demo_users, calls, django_capture_on_commit_callbacks):
+    assert demo.seed_journals() > 0
+    count = JournalEntry.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert demo.seed_journals() == 0
+    assert JournalEntry.objects.count() == count
+    assert callbacks == []
+
+
+def test_it_leaves_a_journal_that_exists_alone(demo_users):
+    maria = demo_users["maria.garcia@meditrack.local"]
+    JournalEntry.objects.create(owner=maria, text="My own first entry.", written_at=timezone.now())
+    created = demo.seed_journals()
+    assert JournalEntry.objects.filter(owner=maria).count() == 1
+    assert created == JournalEntry.objects.exclude(owner=maria).count() > 500
+
+
+def test_it_seeds_nobody_without_the_demo_accounts(db):
+    assert demo.seed_journals() == 0
+    assert not JournalEntry.objects.exists()
+
+
+def test_it_makes_james_last_fortnight_clearly_worse(demo_users):
+    demo.seed_journals()
+    james = demo_users["james.chen@meditrack.local"]
+    today = timezone.localdate()
+    entries = list(JournalEntry.objects.filter(owner=james))
+    recent = [e for e in entries if (today - timezone.localtime(e.written_at).date()).days < 14]
+    earlier = [e for e in entries if (today - timezone.localtime(e.written_at).date()).days >= 45]
+    recent_moods = [e.mood for e in recent if e.mood]
+    earlier_moods = [e.mood for e in earlier if e.mood]
+    assert len(recent) >= 14 and len(recent_moods) >= 7
+    assert sum(recent_moods) / len(recent_moods) <= sum(earlier_moods) / len(earlier_moods) - 2
+    # Within the fortnight too, the second week is worse than the first.
+    first_week = [e.mood for e in recent if e.mood and (today - timezone.localtime(e.written_at).date()).days >= 7]
+    last_week = [e.mood for e in recent if e.mood and (today - timezone.localtime(e.written_at).date()).days < 7]
+    assert sum(last_week) / len(last_week) < sum(first_week) / len(first_week) - 1
+    # Repeated sleep and stress complaints on different days: what the predictive insight looks for.
+    for complaint in (insights.sleep_complaint, insights.stress_complaint):
+        days = {timezone.localtime(e.written_at).date() for e in recent if complaint(e.text)}
+        assert len(days) >= insights.MIN_COMPLAINT_DAYS + 1, complaint.__name__
+
+
+def test_it_keeps_the_others_steadier_at_the_end(demo_users):
+    demo.seed_journals()
+    today = timezone.localdate()
+    for email, user in demo_users.items():
+        if email.startswith("james."):
+            continue
+        recent = [e for e in JournalEntry.objects.filter(owner=user, mood__isnull=False)
+                  if (today - timezone.localtime(e.written_at).date()).days < 14]
+        assert sum(e.mood for e in recent) / len(recent) >= 5.5, email
+
+
+def test_it_follows_each_storyline(demo_users):
+    demo.seed_journals(today=SOME_DAY)
+
+    def mean_mood(name, first_day, last_day):
+        """The mean self-rated mood of name@meditrack.local between two days of the story."""
+        start = SOME_DAY - timedelta(days=demo.STORY_DAYS)
+        moods = [e.mood for e in JournalEntry.objects.filter(owner__email=f"{name}@meditrack.local",
+                                                              mood__isnull=False)
+                 if first_day <= (timezone.localtime(e.written_at).date() - start).days <= last_day]
+        return sum(moods) / len(moods)
+
+    # María: a hard stretch, then better after the new medication.
+    assert mean_mood("maria.garcia", 55, 92) < mean_mood("maria.garcia", 150, 182) - 2.5
+    # Fatima: steady, with one bad fortnight.
+    assert mean_mood("fatima.hassan", 119, 130) < mean_mood("fatima.hassan", 0, 110) - 2
+    # Claire: better than when she started.
+    assert mean_mood("claire.dubois", 0, 30) < mean_mood("claire.dubois", 150, 182) - 2.5
+    # Sam: the diagnosis, then adjusting.
+    assert mean_mood("sam.okoro", 17, 40) < mean_mood("sam.okoro", 120, 182) - 2.5
+    # Tom: flare-ups out of a middling baseline.
+    assert mean_mood("tom.muller", 98, 108) < mean_mood("tom.muller", 115, 138) - 2
