@@ -1,14 +1,13 @@
-import io
 import re
 import time
 from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from journal import demo, insights, services
 from journal.models import EntryAnalysis, JournalEntry
+from meditrack.accounts.demo import seed_accounts
 from meditrack.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +21,7 @@ SOME_DAY = date(2026, 3, 14)
 
 @pytest.fixture
 def demo_users(db):
-    call_command("seed_demo", stdout=io.StringIO())
+    seed_accounts()
     return {user.email: user for user in User.objects.filter(email__in=EMAILS)}
 
 

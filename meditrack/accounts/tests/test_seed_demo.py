@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from meditrack.accounts.management.commands.seed_demo import DEMO_PASSWORD
+from meditrack.accounts.demo import DEMO_PASSWORD
 from meditrack.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -13,6 +13,9 @@ def test_it_creates_the_demo_accounts_once(api):
     assert User.objects.filter(role="admin", is_superuser=True).count() == 1
     assert User.objects.filter(role="clinician").count() == 2
     assert User.objects.filter(role="patient").count() == 6
+    for user in User.objects.filter(role="patient"):
+        assert user.patient_record.vitals.exists()
+        assert user.journal_entries.count() >= 100
     r = api.post("/api/v1/auth/token", {"email": "maria.garcia@meditrack.local", "password": DEMO_PASSWORD},
                  format="json")
     assert r.status_code == 200

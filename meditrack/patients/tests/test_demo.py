@@ -1,12 +1,11 @@
-import io
 import time
 from datetime import date, timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Avg
 from django.http import Http404
 
+from meditrack.accounts.demo import seed_accounts
 from meditrack.accounts.models import User
 from meditrack.patients import selectors, thresholds
 from meditrack.patients.demo import seed_patients
@@ -18,7 +17,7 @@ TODAY = date(2026, 6, 30)
 
 @pytest.fixture
 def seeded():
-    call_command("seed_demo", stdout=io.StringIO())
+    seed_accounts()
     started = time.perf_counter()
     seed_patients(today=TODAY)
     return time.perf_counter() - started

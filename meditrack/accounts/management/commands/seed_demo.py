@@ -1,42 +1,20 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from meditrack.accounts.models import User
-
-DEMO_PASSWORD = "meditrack-demo"
-
-# (email, display name, role, tier, language)
-DEMO_USERS = [
-    ("admin@meditrack.local", "Ada Admin", User.Role.ADMIN, User.Tier.ENTERPRISE, "en"),
-    ("dr.okafor@meditrack.local", "Dr. Amara Okafor", User.Role.CLINICIAN, User.Tier.ENTERPRISE, "en"),
-    ("dr.weber@meditrack.local", "Dr. Lukas Weber", User.Role.CLINICIAN, User.Tier.HIGH, "de"),
-    ("maria.garcia@meditrack.local", "María García", User.Role.PATIENT, User.Tier.HIGH, "es"),
-    ("james.chen@meditrack.local", "James Chen", User.Role.PATIENT, User.Tier.STANDARD, "en"),
-    ("fatima.hassan@meditrack.local", "Fatima Hassan", User.Role.PATIENT, User.Tier.STANDARD, "en"),
-    ("tom.muller@meditrack.local", "Tom Müller", User.Role.PATIENT, User.Tier.ENTERPRISE, "de"),
-    ("claire.dubois@meditrack.local", "Claire Dubois", User.Role.PATIENT, User.Tier.STANDARD, "fr"),
-    ("sam.okoro@meditrack.local", "Sam Okoro", User.Role.PATIENT, User.Tier.HIGH, "en"),
-]
+from journal.demo import seed_journals
+from meditrack.accounts.demo import DEMO_PASSWORD, DEMO_USERS, seed_accounts
+from meditrack.patients.demo import seed_patients
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (idempotent: existing ones are left as they are)."
+    help = ("Create the demo accounts, their patient records with months of vitals and intakes, and their journals "
+            "(idempotent: what exists is left as it is).")
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        created = 0
-        for email, name, role, tier, language in DEMO_USERS:
-            user, is_new = User.objects.get_or_create(
-                email=email,
-                defaults={"display_name": name, "role": role, "tier": tier, "language": language,
-                          "is_staff": role == User.Role.ADMIN, "is_superuser": role == User.Role.ADMIN},
-            )
-            if is_new:
-                # Hashing is deliberately slow: only new accounts pay for it, so a re-run is instant.
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-                created += 1
-        self.stdout.write(f"Demo data: {created} account(s) created, {len(DEMO_USERS) - created} already there.")
+        created = seed_accounts()
+        seed_patients()
+        entries = seed_journals()
+        self.stdout.write(f"Demo data: {created} account(s) created, {len(DEMO_USERS) - created} already there; "
+                          f"{entries} journal entries written (the workers analyse them).")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, role, _tier, _language in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email:<32} {name}")
