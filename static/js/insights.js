@@ -151,7 +151,10 @@
     if (!xs.length) return false;
     const many = xs.length > 120;
     const narrow = canvas.clientWidth < 500;
-    const span = Math.max(...xs) - Math.min(...xs);
+    // A journal of a few days still gets a week-wide axis, so its points do not sit on the edges.
+    const pad = Math.max(0, (7 - (Math.max(...xs) - Math.min(...xs))) / 2);
+    const xMin = Math.min(...xs) - pad, xMax = Math.max(...xs) + pad;
+    const span = xMax - xMin;
     const datasets = [
       { label: "Sentiment, 7-day average", data: rolling, yAxisID: "y", borderColor: C.brand, backgroundColor: C.brand,
         borderWidth: 2.5, pointRadius: 0, pointStyle: "line", cubicInterpolationMode: "monotone", order: 1 },
@@ -180,8 +183,8 @@
           } },
         },
         scales: {
-          x: { type: "linear", min: Math.min(...xs), max: Math.max(...xs),
-               ticks: { maxTicksLimit: 7, callback: (v) => dayLabel(v, span > 300 ? { year: "2-digit" } : null) },
+          x: { type: "linear", min: xMin, max: xMax,
+               ticks: { maxTicksLimit: 7, precision: 0, callback: (v) => dayLabel(v, span > 300 ? { year: "2-digit" } : null) },
                grid: { display: false } },
           y: { min: -1, max: 1, title: { display: !narrow, text: "Sentiment" },
                ticks: { stepSize: 0.5, callback: (v) => narrow ? signed(v, v % 1 ? 1 : 0)
@@ -276,7 +279,8 @@
     const stats = s.node.querySelector("[data-stats]");
     const items = [
       ["Entries", r.entry_count],
-      ["Period", r.period ? `${dayLabel(dayNumber(r.period.first), { year: "numeric" })} – ${dayLabel(dayNumber(r.period.last), { year: "numeric" })}` : "–"],
+      ["Period", !r.period ? "–" : r.period.first === r.period.last ? dayLabel(dayNumber(r.period.first), { year: "numeric" })
+        : `${dayLabel(dayNumber(r.period.first), { year: "numeric" })} – ${dayLabel(dayNumber(r.period.last), { year: "numeric" })}`],
       ["Average tone", r.sentiment.mean_score === null ? "–" : `${signed(r.sentiment.mean_score)} (${toneWord(r.sentiment.mean_score)})`],
       ["Average mood", r.mood ? `${r.mood.mean_mood.toFixed(1)} / 10` : "not rated"],
       ["Typical length", r.patterns.length_words ? `${Math.round(r.patterns.length_words.median)} words` : "–"],
