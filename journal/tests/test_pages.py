@@ -99,6 +99,13 @@ def test_it_rejects_a_future_date_and_keeps_what_was_typed(client, patient):
     assert not JournalEntry.objects.exists()
 
 
+def test_it_refuses_an_entry_over_100_kb_and_keeps_the_form(client, patient):
+    client.force_login(patient)
+    r = client.post("/journal/", {"text": "é" * 50_001, "mood": "5"})
+    assert r.status_code == 200 and "limited to 100 kB" in r.content.decode()
+    assert not JournalEntry.objects.exists()
+
+
 def test_it_rejects_a_date_before_1900(client, patient):
     client.force_login(patient)
     r = client.post("/journal/", {"text": "Very old.", "mood": "5", "written_at": "1899-12-31T10:00"})
