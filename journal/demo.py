@@ -795,6 +795,9 @@ UNFIT = {
     "evening": re.compile(r"(?!)"),
     "night": re.compile(r"\bthis morning\b", re.IGNORECASE),
 }
+# Words of a working or school day, for no template at a weekend.
+WEEKDAY_ONLY = re.compile(r"\b(?:after school|school gate|drop-off|standup|staff meeting|one-to-one|after work)\b",
+                          re.IGNORECASE)
 # Joining a sentence to the one before: by whether its register is the same, brighter or darker.
 CONNECTORS = {
     ("low", "low"): ("Also, ", "And ", "On top of that, "),
@@ -830,10 +833,11 @@ class _Writer:
     def fill(self, template: str) -> str:
         return re.sub(r"\{(\w+)\}", lambda m: self.rng.choice(self.fills[m.group(1)]), template)
 
-    def pick(self, bank: tuple[str, ...], bucket: str) -> str | None:
-        """A template that fits the time of day, the less used ones more likely so that a journal does not repeat
-        itself; None if none fits."""
-        bank = tuple(t for t in bank if not UNFIT[bucket].search(t))
+    def pick(self, bank: tuple[str, ...], bucket: str, day: date) -> str | None:
+        """A template that fits the time of day and the day of the week, the less used ones more likely so that a
+        journal does not repeat itself; None if none fits."""
+        weekend = day.weekday() >= 5
+        bank = tuple(t for t in bank if not UNFIT[bucket].search(t) and not (weekend and WEEKDAY_ONLY.search(t)))
         if not bank:
             return None
         weights = [1 / (1 + self.uses.get(t, 0)) ** 2 for t in bank]
@@ -910,7 +914,7 @@ class _Writer:
             register = tone
             if bucket != "night" and not strict and rng.random() < 0.25:  # a neighbour: never low beside high
                 register = "mid" if tone != "mid" else rng.choices(("low", "high"), weights=_registers(mood)[::2])[0]
-            template = self.pick(topic.bank(register), bucket)
+            template = self.pick(topic.bank(register), bucket, day)
             if template is None:
                 continue
             body.append(self.join(self.fill(template), register, previous))
