@@ -67,13 +67,23 @@ class Allowed:
 class CheckResult:
     numbers: list[str] = field(default_factory=list)  # every number and date found, as written
     unsupported: list[str] = field(default_factory=list)  # those no fact supports, as written
+    # A summary that names no figure at all passes the check trivially: it must cite this many facts.
+    required: int = 0
+
+    @property
+    def cited(self) -> int:
+        return len(set(self.numbers) - set(self.unsupported))
+
+    @property
+    def grounded(self) -> bool:
+        return self.cited >= self.required
 
     @property
     def ok(self) -> bool:
-        return not self.unsupported
+        return not self.unsupported and self.grounded
 
     def as_dict(self) -> dict:
-        return {"numbers": self.numbers, "unsupported": self.unsupported}
+        return {"numbers": self.numbers, "unsupported": self.unsupported, "cited": self.cited}
 
 
 def _walk(value, numbers: set[float], texts: list[str]) -> None:

@@ -16,6 +16,10 @@ SYSTEM_PROMPT = (
     "facts; do not diagnose and do not recommend treatment. Write 4 to 8 plain sentences, no headings, no lists."
 )
 USER_PROMPT = "Facts:\n{table}\n\nWrite the summary paragraph now."
+UNGROUNDED_PROMPT = (
+    "Your summary does not report the facts. Write the whole summary again: state the main figures from the "
+    "facts (readings, means, out-of-range shares, adherence), each exactly as written there."
+)
 RETRY_PROMPT = (
     "These numbers in your summary are not in the facts: {numbers}. Write the whole summary again, using only "
     "numbers that appear in the facts exactly as written there. Do not calculate anything."
@@ -88,6 +92,8 @@ def prompt(facts: dict) -> list[tuple[str, str]]:
 
 
 def retry_prompt(unsupported: list[str]) -> str:
+    if not unsupported:
+        return UNGROUNDED_PROMPT
     return RETRY_PROMPT.format(numbers=", ".join(unsupported[:20]))
 
 

@@ -40,6 +40,8 @@ MAX_YEARS = 5
 FUTURE_GRACE = timedelta(days=1)
 NARRATIVE_MAX_TOKENS = 600
 MODEL_ATTEMPTS = 2
+# Figures from the facts a model-written summary must state (fewer when the facts hold fewer).
+MIN_CITED_FACTS = 3
 
 Status = AnalysisReport.Status
 PROGRESS = {Status.QUEUED: 0, Status.COMPUTING_FACTS: 10, Status.WRITING: 35, Status.CHECKING: 75, Status.DONE: 100}
@@ -186,6 +188,7 @@ def _write_narrative(report: AnalysisReport, run_id: uuid.UUID, facts: dict) -> 
             model, attempts, draft = reply.model, attempt, reply.text.strip()
             _advance(report, run_id, status=Status.CHECKING, progress=75 if attempt == 1 else 90)
             check = factcheck.check(draft, allowed)
+            check.required = min(MIN_CITED_FACTS, len(allowed.numbers))
             if not draft:
                 check.unsupported.append("(empty)")
             if check.ok:

@@ -160,6 +160,17 @@ def test_it_renders_the_narrative_from_the_facts_when_the_model_is_wrong_twice(c
     assert len(calls) == 2
 
 
+def test_a_summary_that_states_no_figure_is_asked_again_then_replaced_by_the_facts(
+        clinician_api, dataset, period, chat_model, model_server, report_worker):
+    vague = "The patient is doing their homework. Everything seems fine and stable."
+    calls = script(model_server, vague)
+    report = finished(ask(clinician_api, period))
+    assert (report.status, report.narrative_source) == ("done", "facts")
+    assert report.fact_check["attempts"] == 2 and report.fact_check["cited"] == 0
+    assert calls[1][3]["content"].startswith("Your summary does not report the facts.")
+    assert "averaged 146 mmHg" in report.narrative
+
+
 def test_it_renders_the_narrative_from_the_facts_when_no_model_can_serve(clinician_api, dataset, period, chat_model,
                                                                           model_server, report_worker, inbox):
     model_server.fail_next(500, times=None)
