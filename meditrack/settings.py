@@ -182,6 +182,8 @@ STATIC_ROOT = env("DJANGO_STATIC_ROOT", None)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # WhiteNoise serves straight from the finders, so no collectstatic step is needed to run.
 WHITENOISE_USE_FINDERS = True
+# Reread static files that change under a running dev server (it otherwise serves them cut to their old size).
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads beyond this are answered 413 by the API (meditrack.errors).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
