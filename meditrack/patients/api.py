@@ -215,9 +215,9 @@ class IntakeListApi(APIView):
                        "previous": serializers.URLField(allow_null=True), "results": IntakeSerializer(many=True),
                        "adherence": AdherenceSerializer(many=True)}),
                    summary="A patient's scheduled intakes, with adherence per medication",
-                   description="Adherence = intakes taken on time (at most 60 minutes after the scheduled time) / "
-                               "scheduled intakes recorded in the range. Late intakes are taken but not on time: "
-                               "they count only in `taken_including_late`.")
+                   description="Adherence = intakes taken, on time or late, / scheduled intakes recorded in the "
+                               "range. `on_time` counts only those taken at most 60 minutes after the scheduled "
+                               "time.")
     def get(self, request, patient_id):
         patient = selectors.patient_get(user=request.user, patient_id=patient_id)
         query, (start, end) = _range(request, IntakeQuerySerializer)

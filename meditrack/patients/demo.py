@@ -5,7 +5,7 @@
 the other's patients) and generates daily blood pressure and heart rate, weekly weight, glucose for
 the diabetics and a few more, with noise and trends, plus every scheduled medication intake. Among
 them: James Chen, clearly hypertensive (about 160/97 mmHg and creeping up despite taking his
-medication), and Fatima Hassan, who takes only about 55 % of her doses on time.
+medication), and Fatima Hassan, who takes only about 55 % of her doses at all.
 
 Deterministic (a fixed seed per patient), idempotent (does nothing once a demo patient has a record),
 and fast: everything goes in with a few bulk inserts.
@@ -73,8 +73,8 @@ PROFILES = [
                    Drug("Atorvastatin", 20, "mg", "once daily at night", (NIGHT,), 0.85, 0.05)]),
     Profile("fatima.hassan@meditrack.local", OKAFOR, date(1979, 1, 23), "female", ["Hypertension", "Asthma"],
             systolic=(138, 137), diastolic=(87, 87), heart_rate=82, weight=(71.0, 71.5),
-            drugs=[Drug("Ramipril", 5, "mg", "once daily", (MORNING,), 0.55, 0.15),
-                   Drug("Budesonide/formoterol inhaler", 2, "puff", "twice daily", (MORNING, EVENING), 0.55, 0.14)]),
+            drugs=[Drug("Ramipril", 5, "mg", "once daily", (MORNING,), 0.45, 0.1),
+                   Drug("Budesonide/formoterol inhaler", 2, "puff", "twice daily", (MORNING, EVENING), 0.45, 0.1)]),
     Profile("tom.muller@meditrack.local", WEBER, date(1953, 6, 30), "male",
             ["Heart failure (HFrEF)", "Atrial fibrillation"],
             systolic=(121, 118), diastolic=(74, 72), heart_rate=68, weight=(84.0, 84.5), extra="heart_failure",

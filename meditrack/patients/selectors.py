@@ -108,8 +108,8 @@ def intakes_list(*, patient: Patient, medication_id: int | None = None, start: d
 
 @dataclass(frozen=True)
 class Adherence:
-    """Over the recorded scheduled intakes: ``adherence`` = taken on time / scheduled. Late intakes are
-    taken, but not on time: they count in ``taken_including_late`` only. None when nothing is recorded."""
+    """Over the recorded scheduled intakes: ``adherence`` = doses taken (on time or late) / scheduled, as
+    reports count it too; ``on_time`` = taken within the hour / scheduled. None when nothing is recorded."""
 
     medication_id: int
     scheduled: int
@@ -119,11 +119,11 @@ class Adherence:
 
     @property
     def adherence(self) -> float | None:
-        return round(self.taken / self.scheduled, 4) if self.scheduled else None
+        return round((self.taken + self.late) / self.scheduled, 4) if self.scheduled else None
 
     @property
-    def taken_including_late(self) -> float | None:
-        return round((self.taken + self.late) / self.scheduled, 4) if self.scheduled else None
+    def on_time(self) -> float | None:
+        return round(self.taken / self.scheduled, 4) if self.scheduled else None
 
 
 def _adherence_counts():
@@ -156,7 +156,7 @@ class PatientOverview:
     diastolic: float | None
     bp_at: datetime | None
     bp_category: str | None
-    adherence: float | None       # taken on time / scheduled over the window, all medications together
+    adherence: float | None       # doses taken / scheduled over the window, all medications together
     scheduled: int
     last_reading_at: datetime | None
     age: int | None
@@ -187,11 +187,12 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
     today = timezone.localdate()
     out = []
     for p in patients:
-        row = counts.get(p.pk, {"scheduled": 0, "taken": 0})
+        row = counts.get(p.pk, {"scheduled": 0, "taken": 0, "late": 0})
         category = (thresholds.bp_category(p.systolic, p.diastolic)
                     if p.systolic is not None and p.diastolic is not None else None)
         out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
-                                   round(row["taken"] / row["scheduled"], 4) if row["scheduled"] else None,
+                                   round((row["taken"] + row["late"]) / row["scheduled"], 4)
+                                   if row["scheduled"] else None,
                                    row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today)))
     return out
 

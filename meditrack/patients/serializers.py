@@ -109,8 +109,8 @@ class AdherenceSerializer(serializers.Serializer):
     taken = serializers.IntegerField(help_text="Taken on time.")
     late = serializers.IntegerField()
     missed = serializers.IntegerField()
-    adherence = serializers.FloatField(allow_null=True, help_text="taken / scheduled (late is not on time).")
-    taken_including_late = serializers.FloatField(allow_null=True, help_text="(taken + late) / scheduled.")
+    adherence = serializers.FloatField(allow_null=True, help_text="(taken + late) / scheduled.")
+    on_time = serializers.FloatField(allow_null=True, help_text="taken on time / scheduled.")
 
 
 class MedicationSerializer(serializers.ModelSerializer):

@@ -68,7 +68,7 @@ def test_it_lists_intakes_with_adherence_counting_late_apart(clinician_api, medi
     body = clinician_api.get(URL).json()
     assert body["count"] == 20
     [adherence] = body["adherence"]
-    assert (adherence["adherence"], adherence["taken_including_late"], adherence["late"]) == (0.55, 0.7, 3)
+    assert (adherence["adherence"], adherence["on_time"], adherence["late"]) == (0.7, 0.55, 3)
 
 
 def test_adherence_follows_the_range(clinician_api, medication):

@@ -40,7 +40,7 @@ def test_it_lists_medications_with_adherence(patient_api, record, medication):
     [body] = patient_api.get(URL).json()
     assert body["name"] == "Lisinopril"
     assert body["adherence"] == {"medication_id": medication.pk, "scheduled": 10, "taken": 6, "late": 2,
-                                 "missed": 2, "adherence": 0.6, "taken_including_late": 0.8}
+                                 "missed": 2, "adherence": 0.8, "on_time": 0.6}
 
 
 def test_a_medication_without_intakes_has_no_adherence_figure(patient_api, medication):
