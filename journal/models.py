@@ -23,6 +23,8 @@ class JournalEntry(models.Model):
     crisis = models.BooleanField(default=False)
     # Bumped by every edit of the text: an analysis of an older revision is never saved over a newer one.
     revision = models.PositiveIntegerField(default=1)
+    # The recording a spoken entry came from: a redelivered transcription finds its entry instead of writing twice.
+    voice_job_id = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,6 +41,7 @@ class EntryAnalysis(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         DONE = "done"
+        FAILED = "failed"  # every model refused it, attempt after attempt: `analyze_journal` tries again
 
     entry = models.OneToOneField(JournalEntry, on_delete=models.CASCADE, related_name="analysis")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

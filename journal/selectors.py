@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.db.models import BinaryField, F, Func, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from journal.insights import EntryFacts
 from journal.models import JournalEntry
@@ -30,13 +31,18 @@ def entries_visible_to(*, user: User, patient_id: str | None = None) -> QuerySet
 
 def entries_search(entries: QuerySet[JournalEntry], *, since: date | None = None, until: date | None = None,
                    query: str = "") -> QuerySet[JournalEntry]:
+    # Bounds as datetimes of the current time zone: a __date lookup would not use the (owner, written_at) index.
     if since:
-        entries = entries.filter(written_at__date__gte=since)
+        entries = entries.filter(written_at__gte=_start_of(since))
     if until:
-        entries = entries.filter(written_at__date__lte=until)
+        entries = entries.filter(written_at__lt=_start_of(until + timedelta(days=1)))
     if query:
         entries = entries.filter(text__icontains=query)
     return entries
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def entry_get(*, user: User, entry_id: int) -> JournalEntry:

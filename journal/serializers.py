@@ -36,13 +36,11 @@ class EntryInputSerializer(serializers.Serializer):
     text = serializers.CharField(trim_whitespace=False, allow_blank=True)
     mood = serializers.IntegerField(required=False, allow_null=True)
     written_at = serializers.DateTimeField(required=False)
-    source = serializers.ChoiceField(choices=JournalEntry.Source.choices, required=False)
     shared_with_care_team = serializers.BooleanField(required=False)
 
 
 class EntryUpdateSerializer(EntryInputSerializer):
     text = serializers.CharField(trim_whitespace=False, allow_blank=True, required=False)
-    source = None
 
 
 class EntryFilterSerializer(serializers.Serializer):

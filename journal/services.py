@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from journal import insights, selectors
@@ -18,7 +19,7 @@ from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
-from meditrack.inference.errors import InferenceError, ModelUnavailable
+from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.patients.selectors import clinician_ids_for
@@ -28,6 +29,7 @@ logger = logging.getLogger("meditrack.journal")
 # Bumped when the way entries are analysed changes, so `analyze_journal --stale` redoes older analyses.
 ANALYSIS_VERSION = "2026.11-1"
 ANALYSIS_BATCH = 64
+ANALYSIS_BATCH_CHARS = 200_000
 # A worker's claim on a batch; past it, another worker may take the entries (the first one died).
 ANALYSIS_LEASE = timedelta(minutes=10)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -48,14 +50,15 @@ SUPPORT_RESOURCES = [
 # ---- entries
 
 def entry_create(*, owner: User, text: str, written_at: datetime | None = None, mood: int | None = None,
-                 source: str = JournalEntry.Source.TEXT, shared_with_care_team: bool = False) -> JournalEntry:
+                 source: str = JournalEntry.Source.TEXT, shared_with_care_team: bool = False,
+                 voice_job_id: str | None = None) -> JournalEntry:
     """Save an entry and queue its analysis once it is committed. Crisis language is flagged at once."""
     text = _clean_text(text)
     written_at = _checked_written_at(written_at or timezone.now())
     _check_mood(mood)
     with transaction.atomic():
         entry = JournalEntry.objects.create(owner=owner, text=text, written_at=written_at, mood=mood, source=source,
-                                            shared_with_care_team=shared_with_care_team,
+                                            shared_with_care_team=shared_with_care_team, voice_job_id=voice_job_id,
                                             crisis=bool(insights.crisis_language(text)))
         EntryAnalysis.objects.create(entry=entry)
         _after_write(entry, analyse=True, alert=entry.crisis)
@@ -93,7 +96,7 @@ def entry_delete(*, entry: JournalEntry) -> None:
     owner_id = entry.owner_id
     with transaction.atomic():
         entry.delete()
-        transaction.on_commit(lambda: journal_changed(owner_id=owner_id))
+        transaction.on_commit(lambda: journal_changed(owner_id=owner_id), robust=True)
 
 
 def _clean_text(text: str) -> str:
@@ -122,13 +125,15 @@ def _check_mood(mood: int | None) -> None:
 
 
 def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
+    # robust: the entry is saved whatever happens next. A broker or Redis outage must not answer 500 for it
+    # (the client would send it again); the beat requeues its analysis and the failure is logged.
     owner_id, tier = entry.owner_id, entry.owner.tier
-    transaction.on_commit(lambda: journal_changed(owner_id=owner_id))
+    transaction.on_commit(lambda: journal_changed(owner_id=owner_id), robust=True)
     if analyse:
-        transaction.on_commit(lambda: analysis_enqueue(tier=tier))
+        transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
     if alert:
         entry_id = entry.pk
-        transaction.on_commit(lambda: crisis_alert(entry_id=entry_id))
+        transaction.on_commit(lambda: crisis_alert(entry_id=entry_id), robust=True)
 
 
 # ---- spoken entries
@@ -143,8 +148,8 @@ def _voice_key(job_id: str) -> str:
 
 def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None = None, mood: int | None = None,
                        shared_with_care_team: bool = False) -> dict:
-    """Keep the recording for a worker to transcribe (never on disk, gone within the hour) and queue it; the entry
-    is saved from the transcript. Returns the job's status, which `voice_entry_status` reads later."""
+    """Keep the recording in Redis for a worker to transcribe (never in the database, gone within the hour) and
+    queue it; the entry is saved from the transcript. Returns the job's status, which `voice_entry_status` reads."""
     if not audio:
         raise ApplicationError("The recording is empty.", fields={"audio": ["Empty file."]})
     if len(audio) > MAX_AUDIO_BYTES:
@@ -152,13 +157,13 @@ def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None
                                fields={"audio": ["At most 10 MB."]})
     written_at = _checked_written_at(written_at or timezone.now())
     _check_mood(mood)
+    specs = inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.ASR)
     job_id = uuid.uuid4().hex
     status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk}
     cache.set(_voice_key(job_id), status, VOICE_TTL)
     cache.set(f"{_voice_key(job_id)}:audio", audio, VOICE_TTL)
     from journal.tasks import transcribe_voice_entry
 
-    specs = inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.ASR)
     transcribe_voice_entry.apply_async(
         kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
                 "shared_with_care_team": shared_with_care_team}, queue=specs[0].queue)
@@ -177,6 +182,10 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
     status = cache.get(_voice_key(job_id))
     if status is None or status["status"] != "transcribing":
         return
+    saved = JournalEntry.objects.filter(voice_job_id=job_id).values_list("pk", flat=True).first()
+    if saved is not None:  # a run that died after saving the entry
+        _voice_done(status, saved)
+        return
     audio = cache.get(f"{_voice_key(job_id)}:audio")
     owner = User.objects.get(pk=status["owner_id"])
     connection.close()  # the pool gets the connection back while the model listens
@@ -189,12 +198,30 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
                                              "message": "No speech was heard in the recording."})
         return
     entry = entry_create(owner=owner, text=text, written_at=datetime.fromisoformat(written_at), mood=mood,
-                         source=JournalEntry.Source.VOICE, shared_with_care_team=shared_with_care_team)
-    status.update(status="done", entry_id=entry.pk)
+                         source=JournalEntry.Source.VOICE, shared_with_care_team=shared_with_care_team,
+                         voice_job_id=job_id)
+    _voice_done(status, entry.pk)
+
+
+def _voice_done(status: dict, entry_id: int) -> None:
+    job_id = status["job_id"]
+    status.update(status="done", entry_id=entry_id)
     cache.set(_voice_key(job_id), status, VOICE_TTL)
     cache.delete(f"{_voice_key(job_id)}:audio")
-    user_notify(user_id=owner.pk, event={"type": "journal.voice_ready", "job_id": job_id, "entry_id": entry.pk,
-                                         "message": "Your spoken entry is in your journal."})
+    user_notify(user_id=status["owner_id"], event={"type": "journal.voice_ready", "job_id": job_id,
+                                                   "entry_id": entry_id,
+                                                   "message": "Your spoken entry is in your journal."})
+
+
+def voice_entry_failed(*, job_id: str, code: str) -> None:
+    """The transcription gave up (its retries spent): say so, rather than 'transcribing' until the job expires."""
+    status = cache.get(_voice_key(job_id))
+    if status is None or status["status"] != "transcribing":
+        return
+    status.update(status="failed", error=code)
+    cache.set(_voice_key(job_id), status, VOICE_TTL)
+    user_notify(user_id=status["owner_id"], event={"type": "journal.voice_failed", "job_id": job_id,
+                                                   "message": "The recording could not be transcribed."})
 
 
 # ---- crisis
@@ -233,8 +260,9 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
     """Analyse up to batch_size pending entries of the tier's users: one call per model for the whole batch.
 
     On a model failure the claims are released and the error raised (the task retries): the entries stay
-    pending, never marked analysed with made-up values. An entry edited meanwhile keeps waiting for the run
-    its edit queued. Returns how many analyses were saved."""
+    pending, never marked analysed with made-up values. A batch the model refuses as input is split in halves
+    until the one entry it refuses is found; that one is marked failed, so it cannot hold up the rest forever.
+    An entry edited meanwhile keeps waiting for the run its edit queued. Returns how many analyses were saved."""
     claimed = _claim(tier=tier, batch_size=batch_size)
     if not claimed:
         return 0
@@ -244,6 +272,15 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
         sentiment_model, sentiments = inference.text_classify(tier=tier, task=Task.SENTIMENT, texts=texts)
         emotion_model, emotions = inference.text_classify(tier=tier, task=Task.EMOTION, texts=texts)
         embedding_model, vectors = inference.text_embed(tier=tier, texts=texts)
+    except BadInput:
+        ids = [pk for pk, *_ in claimed]
+        if len(ids) == 1:
+            logger.warning("entry refused by the analysis models", extra={"analysis_id": ids[0]})
+            EntryAnalysis.objects.filter(pk__in=ids).update(status=EntryAnalysis.Status.FAILED, claimed_until=None)
+            _requeue_if_pending(tier=tier)
+            return 0
+        EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=None)
+        return analysis_run_batch(tier=tier, batch_size=len(ids) // 2)
     except InferenceError:
         EntryAnalysis.objects.filter(pk__in=[pk for pk, *_ in claimed]).update(claimed_until=None)
         raise
@@ -271,9 +308,13 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
         owners = set(JournalEntry.objects.filter(pk__in=[c[1] for c in claimed]).values_list("owner_id", flat=True))
         for owner_id in owners:
             transaction.on_commit(lambda owner_id=owner_id: journal_changed(owner_id=owner_id))
+    _requeue_if_pending(tier=tier)
+    return saved
+
+
+def _requeue_if_pending(*, tier: str) -> None:
     if _pending(tier=tier).exists():
         analysis_enqueue(tier=tier)
-    return saved
 
 
 def _pending(*, tier: str):
@@ -283,11 +324,19 @@ def _pending(*, tier: str):
 
 
 def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
-    """Lease a batch of pending analyses: (analysis id, entry id, text, revision) each. SKIP LOCKED lets two
-    workers claim at once without waiting on, or taking, each other's rows."""
+    """Lease a batch of pending analyses: (analysis id, entry id, text, revision) each, oldest first but the least
+    tried before the often tried, and no more text than ANALYSIS_BATCH_CHARS unless one entry is longer alone.
+    SKIP LOCKED lets two workers claim at once without waiting on, or taking, each other's rows."""
     with transaction.atomic():
-        ids = list(_pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
-                   .order_by("id").values_list("pk", flat=True)[:batch_size])
+        candidates = (_pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
+                      .order_by("attempts", "id").annotate(chars=Length("entry__text"))
+                      .values_list("pk", "chars")[:batch_size])
+        ids, total = [], 0
+        for pk, chars in candidates:
+            if ids and total + chars > ANALYSIS_BATCH_CHARS:
+                break
+            ids.append(pk)
+            total += chars
         EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=timezone.now() + ANALYSIS_LEASE,
                                                         attempts=F("attempts") + 1)
         return list(EntryAnalysis.objects.filter(pk__in=ids).order_by("pk")
@@ -358,12 +407,22 @@ def insight_get(*, user: User, kind: str) -> dict | None:
     if cache.add(f"{key}:queued", 1, timeout=300):
         from journal.tasks import compute_insight
 
-        queue = "cpu"
-        if kind == "profile":
-            specs = inference.model_specs(plan=tier_plan(name=user.tier), task=Task.CHAT)
-            queue = specs[0].queue if specs else queue
-        compute_insight.apply_async(args=[user.pk, kind], queue=queue)
+        try:
+            compute_insight.apply_async(args=[user.pk, kind], queue=_insight_queue(user=user, kind=kind))
+        except Exception:
+            cache.delete(f"{key}:queued")  # nothing is computing: the next request queues it again
+            raise
     return None
+
+
+def _insight_queue(*, user: User, kind: str) -> str:
+    """The profile is written where the tier's chat model runs; with no chat model, its facts version is
+    computed like the others."""
+    if kind == "profile":
+        specs = tier_plan(name=user.tier).specs.get(Task.CHAT)
+        if specs:
+            return specs[0].queue
+    return "cpu"
 
 
 def insight_compute(*, user_id: int, kind: str) -> dict:

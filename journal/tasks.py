@@ -1,4 +1,4 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 from journal import services
 from meditrack.inference.errors import InferenceError
@@ -21,8 +21,14 @@ def compute_insight(user_id: int, kind: str) -> None:
     services.insight_compute(user_id=user_id, kind=kind)
 
 
-@shared_task(name="journal.transcribe_voice_entry", autoretry_for=(InferenceError,), retry_backoff=5,
-             retry_backoff_max=120, max_retries=5)
+class _VoiceTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Called once the retries are spent: the user hears it failed instead of waiting for an entry.
+        services.voice_entry_failed(job_id=kwargs["job_id"], code=getattr(exc, "code", "error"))
+
+
+@shared_task(name="journal.transcribe_voice_entry", base=_VoiceTask, autoretry_for=(InferenceError,),
+             retry_backoff=5, retry_backoff_max=120, max_retries=5)
 def transcribe_voice_entry(*, job_id: str, written_at: str, mood: int | None, shared_with_care_team: bool) -> None:
     services.voice_entry_transcribe(job_id=job_id, written_at=written_at, mood=mood,
                                     shared_with_care_team=shared_with_care_team)

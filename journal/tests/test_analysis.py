@@ -9,6 +9,7 @@ from journal.models import EntryAnalysis
 from journal.tests.conftest import wait_until
 from meditrack.inference.errors import InferenceError
 from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.inference.tests.fake_server import Fault
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,3 +117,30 @@ def test_two_workers_never_claim_the_same_entries(patient, hosted):
 
     assert sorted(results) == [2, 4]
     assert EntryAnalysis.objects.filter(status="done", attempts=1).count() == 6
+
+
+def test_an_entry_the_model_refuses_is_found_by_halving_and_marked_failed(patient, hosted):
+    entries = [services.entry_create(owner=patient, text=f"Ordinary day {i}.") for i in range(5)]
+    poison = services.entry_create(owner=patient, text="An entry this model refuses.")
+    hosted.add_fault(Fault("status", status=400, times=None, path="/models/org/sentiment", body_contains=b"refuses"))
+
+    # As the queued runs would: each run halves a refused batch; the rest wait for the next run.
+    saved = sum(services.analysis_run_batch(tier="standard") for _ in range(8))
+
+    assert saved == 5
+    assert set(EntryAnalysis.objects.filter(entry__in=entries).values_list("status", flat=True)) == {"done"}
+    assert EntryAnalysis.objects.get(entry=poison).status == "failed"
+
+
+def test_a_sentiment_model_with_unknown_labels_is_passed_over(patient, hosted):
+    hosted.register("org/stars", task="text-classification", labels=("1 star", "3 stars", "5 stars"))
+    stars = model("stars", task="sentiment", backend="hf_inference", base_url=hosted.base_url, model_id="org/stars")
+    fallback = model("sentiment", task="sentiment", backend="hf_inference", base_url=hosted.base_url,
+                     model_id="org/sentiment")
+    serve(tier(), stars, fallback)
+    entry = services.entry_create(owner=patient, text="Fine.")
+
+    services.analysis_run_batch(tier="standard")
+
+    analysis = EntryAnalysis.objects.get(entry=entry)
+    assert (analysis.status, analysis.sentiment_model) == ("done", "sentiment")

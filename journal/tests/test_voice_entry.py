@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from journal import services
 from journal.models import JournalEntry
 from journal.tests.conftest import wait_until
 from meditrack.inference.backends.builtin import BuiltinBackend
@@ -57,3 +58,21 @@ def test_another_users_job_is_404(patient_api, other_api, whisper):
     job = patient_api.post(URL, {"audio": audio}, format="multipart").json()
     assert other_api.get(f"{URL}/{job['job_id']}").status_code == 404
     assert patient_api.get(f"{URL}/{job['job_id']}").status_code == 200
+
+
+def test_a_redelivered_transcription_finds_the_entry_its_first_run_saved(patient, whisper):
+    job = services.voice_entry_submit(owner=patient, audio=spoken("Hello."))
+    saved = services.entry_create(owner=patient, text="Hello.", source="voice", voice_job_id=job["job_id"])
+
+    services.voice_entry_transcribe(job_id=job["job_id"], written_at=saved.written_at.isoformat(), mood=None,
+                                    shared_with_care_team=False)
+
+    assert JournalEntry.objects.count() == 1
+    assert services.voice_entry_status(user=patient, job_id=job["job_id"])["entry_id"] == saved.pk
+
+
+def test_a_transcription_that_gives_up_says_so(patient, whisper):
+    job = services.voice_entry_submit(owner=patient, audio=spoken("Hello."))
+    services.voice_entry_failed(job_id=job["job_id"], code="model_unavailable")
+    assert services.voice_entry_status(user=patient, job_id=job["job_id"])["status"] == "failed"
+    assert not JournalEntry.objects.exists()

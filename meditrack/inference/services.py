@@ -32,6 +32,7 @@ from meditrack.inference.types import BackendName, ChatMessage, Label, ModelSpec
 
 logger = logging.getLogger("meditrack.inference")
 POLICY = RetryPolicy()
+SENTIMENT_LABELS = frozenset({"negative", "neutral", "positive"})
 _limiter: MovingWindowRateLimiter | None = None
 
 
@@ -191,6 +192,9 @@ def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
     names = {str(k): v for k, v in spec.params.get("label_map", {}).items()}
     rows = [[Label(names.get(label.label, label.label).lower(), label.score) for label in row]
             for row in backend.classify(spec, chunks)]
+    if spec.task == Task.SENTIMENT and rows and not SENTIMENT_LABELS <= {label.label for label in rows[0]}:
+        # Scores under other names would be saved as zeros: let the next model serve instead.
+        raise ModelUnavailable("its labels are not negative/neutral/positive: set a label_map", model=spec.slug)
     return mean_labels(rows, owners=owners, weights=weights, count=len(texts))
 
 

@@ -12,7 +12,6 @@ trained on human ratings, shipped in the repository. Imports nothing from Django
 from __future__ import annotations
 
 import ctypes
-import functools
 import io
 import threading
 import wave
@@ -128,7 +127,7 @@ class BuiltinBackend:
         key = "sentiment" if spec.task == Task.SENTIMENT else "emotions"
         return [sorted((Label(label, score) for label, score in result[key].items()),
                        key=lambda item: item.score, reverse=True)
-                for result in _analysed(tuple(texts))]
+                for result in _analysed(texts)]
 
     def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
         raise _unsupported(spec, Task.EMBEDDING)
@@ -137,12 +136,24 @@ class BuiltinBackend:
         raise _unsupported(spec, Task.ASR)
 
 
-@functools.lru_cache(maxsize=1)
-def _analysed(texts: tuple[str, ...]) -> list[dict]:
-    # A journal batch asks for sentiment and then emotions of the same texts: one embedding pass serves both.
+_last_batch: tuple[list[str], list[dict]] | None = None
+_batch_lock = threading.Lock()
+
+
+def _analysed(texts: list[str]) -> list[dict]:
+    """A journal batch asks for sentiment and then emotions of the same texts: one embedding pass serves both.
+    The first call keeps its results for the second, which takes them: no batch's text outstays its use."""
+    global _last_batch
+    with _batch_lock:
+        kept, _last_batch = _last_batch, None
+    if kept is not None and kept[0] == texts:
+        return kept[1]
     from meditrack.inference import analyser
 
-    return analyser.analyze_all(list(texts))
+    results = analyser.analyze_all(texts)
+    with _batch_lock:
+        _last_batch = (list(texts), results)
+    return results
 
 
 def _unsupported(spec: ModelSpec, task: str) -> BadInput:

@@ -13,8 +13,9 @@ CARDIFF_LABELS = {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "posit
 
 def register(apps, schema_editor):
     AIModel = apps.get_model("inference", "AIModel")
-    AIModel.objects.filter(model_id="cardiffnlp/twitter-roberta-base-sentiment-latest").update(
-        parameters={"label_map": CARDIFF_LABELS})
+    for model in AIModel.objects.filter(model_id="cardiffnlp/twitter-roberta-base-sentiment-latest"):
+        model.parameters = {**model.parameters, "label_map": CARDIFF_LABELS}
+        model.save(update_fields=["parameters"])
     Tier = apps.get_model("inference", "Tier")
     TierModel = apps.get_model("inference", "TierModel")
     for slug, task in ANALYSER:

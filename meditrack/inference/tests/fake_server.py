@@ -107,11 +107,14 @@ class Fault:
     path: str | None = None  # only requests to exactly this path
     model: str | None = None  # only requests for this model id
     times: int | None = 1  # None: every matching request until clear_faults()
+    body_contains: bytes | None = None  # only requests whose body holds these bytes
 
-    def matches(self, path: str, model: str | None, streaming: bool) -> bool:
+    def matches(self, path: str, model: str | None, streaming: bool, body: bytes = b"") -> bool:
         if self.kind in STREAM_FAULTS and not streaming:
             return False
         if self.path is not None and self.path != path:
+            return False
+        if self.body_contains is not None and self.body_contains not in body:
             return False
         return self.model is None or self.model == model
 
@@ -568,7 +571,7 @@ class ModelServer:
     def _take_fault(self, record: RecordedRequest) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(record.path, record.model, record.stream):
+                if fault.matches(record.path, record.model, record.stream, record.body):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
