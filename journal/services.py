@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -392,15 +393,16 @@ def journal_changed(*, owner_id: int) -> None:
     cache.set(_version_key(owner_id), time.time_ns(), None)
 
 
-def _insight_key(owner_id: int, kind: str, version: int) -> str:
-    return f"journal:insight:{owner_id}:{kind}:{version}"
+def _insight_key(user: User, kind: str, version: int) -> str:
+    # The zone is part of the key: the same entries fall on other days elsewhere.
+    return f"journal:insight:{user.pk}:{kind}:{version}:{user.time_zone}"
 
 
 def insight_get(*, user: User, kind: str) -> dict | None:
     """The insight for the journal as it is now, or None after queuing its computation (once)."""
     if kind not in INSIGHT_KINDS:
         raise ApplicationError("No such insight.", code="not_found", status_code=404)
-    key = _insight_key(user.pk, kind, journal_version(owner_id=user.pk))
+    key = _insight_key(user, kind, journal_version(owner_id=user.pk))
     result = cache.get(key)
     if result is not None:
         return result
@@ -430,10 +432,11 @@ def insight_compute(*, user_id: int, kind: str) -> dict:
     lands meanwhile makes the next request compute again."""
     user = User.objects.get(pk=user_id)
     version = journal_version(owner_id=user_id)
-    key = _insight_key(user_id, kind, version)
+    key = _insight_key(user, kind, version)
     try:
         entries = selectors.entry_facts(owner_id=user_id)
-        tz, today = timezone.get_default_timezone(), timezone.localdate()
+        tz = ZoneInfo(user.time_zone)
+        today = timezone.now().astimezone(tz).date()
         if kind == "comprehensive":
             result = insights.comprehensive(entries, tz=tz, today=today)
         elif kind == "predictive":

@@ -78,6 +78,21 @@ def test_it_flags_a_sustained_negative_trend_with_sleep_complaints(patient_api, 
     assert all(p["low"] <= p["predicted"] <= p["high"] for p in forecast["points"])
 
 
+def test_days_begin_and_end_in_the_users_time_zone(patient_api, patient, worker):
+    patient.time_zone = "Asia/Tokyo"
+    patient.save()
+    late_evening_utc = timezone.now().replace(hour=20, minute=0) - timedelta(days=2)
+    entry = JournalEntry.objects.create(owner=patient, text="Late.", written_at=late_evening_utc)
+    EntryAnalysis.objects.create(entry=entry, status="done", score=0.5, sentiment_label="positive")
+
+    patient_api.get(URL + "comprehensive")
+    result = ready(patient_api, "comprehensive").json()["result"]
+
+    tokyo_day = (late_evening_utc + timedelta(hours=9)).date().isoformat()  # 05:00 the next morning there
+    assert [day["date"] for day in result["sentiment"]["daily"]] == [tokyo_day]
+    assert result["timezone"] == "Asia/Tokyo" and result["patterns"]["time_of_day"]["morning"]["entries"] == 1
+
+
 def test_an_unknown_insight_is_404(patient_api):
     response = patient_api.get(URL + "horoscope")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

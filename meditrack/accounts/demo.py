@@ -6,6 +6,8 @@ from meditrack.accounts.models import User
 
 DEMO_PASSWORD = "meditrack-demo"
 
+ZONES = {"en": "Europe/London", "de": "Europe/Berlin", "es": "Europe/Madrid", "fr": "Europe/Paris"}
+
 # (email, display name, role, tier, language)
 DEMO_USERS = [
     ("admin@meditrack.local", "Ada Admin", User.Role.ADMIN, User.Tier.ENTERPRISE, "en"),
@@ -28,6 +30,7 @@ def seed_accounts() -> int:
         user, is_new = User.objects.get_or_create(
             email=email,
             defaults={"display_name": name, "role": role, "tier": tier, "language": language,
+                      "time_zone": ZONES[language],
                       "is_staff": role == User.Role.ADMIN, "is_superuser": role == User.Role.ADMIN},
         )
         if is_new:

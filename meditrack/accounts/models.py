@@ -47,6 +47,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    # An IANA name: where the user's days begin and end, for the journal's daily figures.
+    time_zone = models.CharField(max_length=64, default="UTC")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)

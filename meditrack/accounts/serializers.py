@@ -6,13 +6,14 @@ from meditrack.accounts.models import User
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "role", "tier", "language", "date_joined"]
+        fields = ["id", "email", "display_name", "role", "tier", "language", "time_zone", "date_joined"]
         read_only_fields = ["id", "email", "role", "tier", "date_joined"]
 
 
 class UserUpdateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=150, allow_blank=True, required=False)
     language = serializers.ChoiceField(choices=User.Language.choices, required=False)
+    time_zone = serializers.CharField(max_length=64, required=False)
 
 
 class SignupSerializer(serializers.Serializer):

@@ -1,3 +1,5 @@
+import functools
+import zoneinfo
 from datetime import datetime
 
 from asgiref.sync import async_to_sync
@@ -14,9 +16,11 @@ DUPLICATE_EMAIL = "An account with this email already exists."
 
 
 def user_create(*, email: str, password: str, display_name: str = "", role: str = User.Role.PATIENT,
-                tier: str = User.Tier.STANDARD) -> User:
+                tier: str = User.Tier.STANDARD, time_zone: str = "") -> User:
     email = normalize_email(email)
-    user = User(email=email, display_name=display_name.strip(), role=role, tier=tier)
+    # A browser that sends no zone, or one we do not know, leaves the default rather than failing the signup.
+    zone = time_zone if time_zone in time_zones() else "UTC"
+    user = User(email=email, display_name=display_name.strip(), role=role, tier=tier, time_zone=zone)
     errors = {}
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = [DUPLICATE_EMAIL]
@@ -35,8 +39,20 @@ def user_create(*, email: str, password: str, display_name: str = "", role: str 
     return user
 
 
-def user_update(*, user: User, display_name: str | None = None, language: str | None = None) -> User:
+@functools.cache
+def time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def user_update(*, user: User, display_name: str | None = None, language: str | None = None,
+                time_zone: str | None = None) -> User:
     changed = []
+    if time_zone is not None:
+        if time_zone not in time_zones():
+            raise ApplicationError("Unknown time zone.", fields={"time_zone": ["Use an IANA name such as "
+                                                                           "Europe/Berlin."]})
+        user.time_zone = time_zone
+        changed.append("time_zone")
     if display_name is not None:
         user.display_name = display_name.strip()
         changed.append("display_name")

@@ -40,10 +40,17 @@ def test_it_shows_signup_errors_on_the_form(client, patient):
 
 def test_it_saves_the_profile(client, patient):
     client.force_login(patient)
-    r = client.post("/profile/", {"display_name": "Alice Liddell", "language": "fr"})
+    r = client.post("/profile/", {"display_name": "Alice Liddell", "language": "fr", "time_zone": "Europe/Paris"})
     assert r.status_code == 302
     patient.refresh_from_db()
-    assert (patient.display_name, patient.language) == ("Alice Liddell", "fr")
+    assert (patient.display_name, patient.language, patient.time_zone) == ("Alice Liddell", "fr", "Europe/Paris")
+
+
+def test_signup_keeps_the_browsers_time_zone(client):
+    r = client.post("/signup/", {"email": "new@example.com", "password": "a long enough passphrase",
+                                 "time_zone": "America/Chicago"})
+    assert r.status_code == 302
+    assert User.objects.get(email="new@example.com").time_zone == "America/Chicago"
 
 
 def test_it_logs_out(client, patient):

@@ -36,3 +36,11 @@ def test_it_requires_authentication(api):
     r = api.get(URL)
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "not_authenticated"
+
+
+def test_it_sets_a_known_time_zone_and_rejects_an_unknown_one(patient_api, patient):
+    assert patient_api.patch(URL, {"time_zone": "Asia/Tokyo"}, format="json").json()["time_zone"] == "Asia/Tokyo"
+    bad = patient_api.patch(URL, {"time_zone": "Mars/Olympus_Mons"}, format="json")
+    assert bad.status_code == 400 and "time_zone" in bad.json()["error"]["fields"]
+    patient.refresh_from_db()
+    assert patient.time_zone == "Asia/Tokyo"
