@@ -183,9 +183,7 @@ class MedicationListApi(APIView):
         patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
         data = MedicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        fields.setdefault("prescriber", request.user.get_full_name())
-        medication = services.medication_create(patient=patient, **fields)
+        medication = services.medication_create(patient=patient, prescribed_by=request.user, **data.validated_data)
         return Response(MedicationSerializer(medication).data, status=status.HTTP_201_CREATED)
 
 

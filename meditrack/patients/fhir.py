@@ -107,7 +107,8 @@ class MedicationRecord:
                 "unit": "MedicationStatement.dosage[0].doseAndRate[0].doseQuantity.unit",
                 "schedule": "MedicationStatement.dosage[0]",
                 "start": "MedicationStatement.effective[x]",
-                "end": "MedicationStatement.effectivePeriod.end"}.get(name, "MedicationStatement")
+                "end": "MedicationStatement.effectivePeriod.end",
+                "prescriber": "MedicationStatement.informationSource.display"}.get(name, "MedicationStatement")
 
 
 @dataclass

@@ -1,6 +1,13 @@
+import re
+
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+
+# A public patient id: capital letters, a dash and digits, e.g. PAT-001. The API, the admin and every
+# lookup check it (a lookup of anything else, a NUL byte say, is a 404 without a query).
+PATIENT_ID_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}-\d{1,8}\Z")  # \Z: "PAT-001\n" is not one
 
 
 class Patient(models.Model):
@@ -10,7 +17,9 @@ class Patient(models.Model):
         OTHER = "other"
         UNKNOWN = "unknown"
 
-    patient_id = models.CharField(max_length=20, unique=True, help_text="Stable public id, e.g. PAT-001.")
+    patient_id = models.CharField(max_length=20, unique=True, help_text="Stable public id, e.g. PAT-001.",
+                                  validators=[RegexValidator(PATIENT_ID_RE, "Use capital letters, a dash and "
+                                                                            "digits, e.g. PAT-001.")])
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="patient_record", help_text="The patient's own account, if any.")
     name = models.CharField(max_length=150)
@@ -65,7 +74,11 @@ class Vital(models.Model):
 
     class Meta:
         ordering = ["measured_at", "id"]
-        indexes = [models.Index(fields=["patient", "kind", "measured_at"], name="vital_patient_kind_time")]
+        indexes = [
+            models.Index(fields=["patient", "kind", "measured_at"], name="vital_patient_kind_time"),
+            # The patient list's latest reading of any kind.
+            models.Index(fields=["patient", "measured_at"], name="vital_patient_time"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.value:g} {self.unit}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
-from meditrack.patients.models import Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.models import PATIENT_ID_RE, Medication, MedicationIntake, Patient, Vital
 
 
 def patients_visible_to(*, user: User) -> QuerySet[Patient]:
@@ -24,7 +24,10 @@ def patients_visible_to(*, user: User) -> QuerySet[Patient]:
 
 
 def patient_get(*, user: User, patient_id: str) -> Patient:
-    """The patient with this public id, if the user may reach it; 404 otherwise, whether or not it exists."""
+    """The patient with this public id, if the user may reach it; 404 otherwise, whether or not it exists.
+    An id that is no patient id (a NUL byte, which PostgreSQL refuses, say) is a 404 without a query."""
+    if not isinstance(patient_id, str) or not PATIENT_ID_RE.match(patient_id):
+        raise Http404("No such patient.")
     try:
         return patients_visible_to(user=user).get(patient_id=patient_id)
     except Patient.DoesNotExist:
@@ -106,6 +109,11 @@ def intakes_list(*, patient: Patient, medication_id: int | None = None, start: d
     return _within(qs, "scheduled_at", start, end).order_by("scheduled_at", "id")
 
 
+def adherence_rate(*, taken: int, late: int, scheduled: int) -> float | None:
+    """Doses taken, on time or late, over doses scheduled; None when none were scheduled."""
+    return round((taken + late) / scheduled, 4) if scheduled else None
+
+
 @dataclass(frozen=True)
 class Adherence:
     """Over the recorded scheduled intakes: ``adherence`` = doses taken (on time or late) / scheduled, as
@@ -119,7 +127,7 @@ class Adherence:
 
     @property
     def adherence(self) -> float | None:
-        return round((self.taken + self.late) / self.scheduled, 4) if self.scheduled else None
+        return adherence_rate(taken=self.taken, late=self.late, scheduled=self.scheduled)
 
     @property
     def on_time(self) -> float | None:
@@ -156,7 +164,7 @@ class PatientOverview:
     diastolic: float | None
     bp_at: datetime | None
     bp_category: str | None
-    adherence: float | None       # doses taken / scheduled over the window, all medications together
+    adherence: float | None       # adherence_rate over the window, all medications together
     scheduled: int
     last_reading_at: datetime | None
     age: int | None
@@ -191,8 +199,7 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
         category = (thresholds.bp_category(p.systolic, p.diastolic)
                     if p.systolic is not None and p.diastolic is not None else None)
         out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
-                                   round((row["taken"] + row["late"]) / row["scheduled"], 4)
-                                   if row["scheduled"] else None,
+                                   adherence_rate(taken=row["taken"], late=row["late"], scheduled=row["scheduled"]),
                                    row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today)))
     return out
 

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -66,13 +67,22 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientCreateSerializer(serializers.Serializer):
+    """A new record. Unknown fields are refused (400, naming them) rather than ignored: linking a record to
+    an account (the former ``user_email``) is for the admin only."""
+
     patient_id = serializers.CharField(max_length=20, required=False, help_text="Leave out for the next PAT-###.")
     name = serializers.CharField(max_length=150)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, required=False, default=Patient.Sex.UNKNOWN)
     conditions = serializers.ListField(child=serializers.CharField(max_length=100, allow_blank=True), max_length=50,
                                        required=False)
-    user_email = serializers.EmailField(required=False, help_text="Link the patient's own account (role patient).")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class PatientUpdateSerializer(serializers.Serializer):

@@ -5,27 +5,36 @@ mmol/L is converted before it is saved, so one patient's readings of one kind ar
 
 Intake status follows from the times (``intake_status``): no ``taken_at`` is *missed*; taken no later
 than ``ON_TIME_WINDOW`` after the scheduled time (or any time before it) is *taken* (on time); taken
-later is *late*. Adherence (see ``selectors.medication_adherence``) is the share of recorded scheduled
-intakes taken on time; late intakes are counted separately as taken late, not as adherent.
+later is *late*. Adherence (see ``selectors.Adherence``) is the share of recorded scheduled intakes
+taken, on time or late (as reports count it); the share taken on time is reported beside it.
+
+A patient record is linked to its patient's own account only in the Django admin (and by the demo
+seeding), never through the API: whoever links an account reads what that patient shares.
 """
 
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from meditrack.accounts.models import User, normalize_email
+from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
-from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.models import (
+    PATIENT_ID_RE,
+    CareAssignment,
+    Medication,
+    MedicationIntake,
+    Patient,
+    Vital,
+)
 
 ON_TIME_WINDOW = timedelta(minutes=60)
 EARLIEST_INTAKE = timedelta(hours=12)   # taken more than this before the scheduled time is not that intake
 CLOCK_SKEW = timedelta(minutes=5)       # a device clock a little ahead is not "the future"
 EARLIEST_DATE = date(1900, 1, 1)
-PATIENT_ID_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}-\d{1,8}$")
 
 # Dose units a medication may be prescribed in (UCUM spellings FHIR sends map onto them).
 DOSE_UNITS = {
@@ -86,23 +95,13 @@ def _clean_patient_fields(*, name: str | None, date_of_birth: date | None, condi
 
 def patient_create(*, clinician: User, name: str, date_of_birth: date | None = None,
                    sex: str = Patient.Sex.UNKNOWN, conditions: list[str] | None = None,
-                   patient_id: str | None = None, user_email: str | None = None) -> Patient:
-    """A new patient record, assigned to the clinician who creates it, optionally linked to the patient's
-    own account (found by ``user_email``)."""
+                   patient_id: str | None = None) -> Patient:
+    """A new patient record, assigned to the clinician who creates it. It is linked to no account: that is
+    done in the admin."""
     if clinician.role != User.Role.CLINICIAN:
         raise ApplicationError("Only clinicians create patient records.", code="permission_denied", status_code=403)
     fields = _clean_patient_fields(name=name, date_of_birth=date_of_birth, conditions=conditions or [],
                                    today=timezone.localdate())
-    user = None
-    if user_email is not None:
-        user = User.objects.filter(email__iexact=normalize_email(user_email)).first()
-        if user is None:
-            raise _invalid("user_email", "No account has this email.")
-    if user is not None:
-        if user.role != User.Role.PATIENT:
-            raise _invalid("user_email", "Only a patient account can be linked to a patient record.")
-        if Patient.objects.filter(user=user).exists():
-            raise _invalid("user_email", "This account is already linked to a patient record.")
     if patient_id is not None:
         patient_id = patient_id.strip().upper()
         if not PATIENT_ID_RE.match(patient_id):
@@ -112,13 +111,10 @@ def patient_create(*, clinician: User, name: str, date_of_birth: date | None = N
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                patient = Patient.objects.create(patient_id=patient_id or _next_patient_id(), sex=sex, user=user,
-                                                 **fields)
+                patient = Patient.objects.create(patient_id=patient_id or _next_patient_id(), sex=sex, **fields)
                 CareAssignment.objects.create(clinician=clinician, patient=patient)
             return patient
-        except IntegrityError:  # a concurrent create took the id (or linked the account) first
-            if user is not None and Patient.objects.filter(user=user).exists():
-                raise _invalid("user_email", "This account is already linked to a patient record.") from None
+        except IntegrityError:  # a concurrent create took the id first
             if patient_id is not None:
                 raise _invalid("patient_id", "This patient id is already in use.") from None
     raise ApplicationError("Could not allocate a patient id; try again.", code="conflict", status_code=409)
@@ -140,13 +136,6 @@ def patient_update(*, patient: Patient, name: str | None = None, date_of_birth: 
 def patient_delete(*, patient: Patient) -> None:
     """Removes the record with its vitals, medications, intakes and assignments."""
     patient.delete()
-
-
-def care_assign(*, patient: Patient, clinician: User) -> CareAssignment:
-    if clinician.role != User.Role.CLINICIAN:
-        raise _invalid("clinician", "Only clinicians can be assigned to a patient.")
-    assignment, _ = CareAssignment.objects.get_or_create(patient=patient, clinician=clinician)
-    return assignment
 
 
 # Vitals -----------------------------------------------------------------------------------------
@@ -203,9 +192,18 @@ def vitals_record(*, patient: Patient, readings: list[dict]) -> list[Vital]:
 
 # Medications ------------------------------------------------------------------------------------
 
+def _no_control_characters(field_name: str, value: str | None) -> None:
+    # A NUL byte cannot be stored in PostgreSQL text (a FHIR import would fail at the insert), and other
+    # control characters but tab and line breaks have no business in a name, schedule or prescriber.
+    if value is not None and any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
+        raise _invalid(field_name, "Remove the control characters from this text.", code="control_characters")
+
+
 def _clean_medication(*, name: str | None = None, dose: float | None = None, unit: str | None = None,
                       schedule: str | None = None, start: date | None = None, end: date | None = None,
                       prescriber: str | None = None, current: Medication | None = None) -> dict:
+    for field_name, text in (("name", name), ("schedule", schedule), ("prescriber", prescriber)):
+        _no_control_characters(field_name, text)
     cleaned = {}
     if name is not None:
         if not name.strip():
@@ -247,7 +245,11 @@ def medication_build(*, patient: Patient, name: str, dose: float, unit: str, sch
 
 
 def medication_create(*, patient: Patient, name: str, dose: float, unit: str, schedule: str, start: date,
-                      end: date | None = None, prescriber: str = "") -> Medication:
+                      end: date | None = None, prescriber: str | None = None,
+                      prescribed_by: User | None = None) -> Medication:
+    """A new medication. Without a ``prescriber``, the clinician prescribing it (``prescribed_by``), if any."""
+    if prescriber is None:
+        prescriber = prescribed_by.get_full_name() if prescribed_by is not None else ""
     medication = medication_build(patient=patient, name=name, dose=dose, unit=unit, schedule=schedule,
                                   start=start, end=end, prescriber=prescriber)
     medication.save()

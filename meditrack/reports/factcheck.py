@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 MONTHS = {name: i for i, names in enumerate(
     [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
@@ -194,17 +193,3 @@ def check(text: str, allowed: Allowed) -> CheckResult:
 
 def check_facts(text: str, facts: dict) -> CheckResult:
     return check(text, allowed_from_facts(facts))
-
-
-def numbers_in(texts: Iterable[str]) -> list[str]:
-    """Every number the checker would see in these texts (for tests and debugging)."""
-    empty = Allowed(frozenset(), frozenset(), frozenset())
-    return [n for t in texts for n in check(t, empty).numbers]
-
-
-def to_date(value: str | date | datetime) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value[:10])

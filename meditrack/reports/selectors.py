@@ -38,7 +38,9 @@ def report_get(*, user: User, report_id: int) -> AnalysisReport:
 
 
 def report_list(*, user: User, patient_id: str | None = None) -> QuerySet[AnalysisReport]:
-    reports = reports_visible_to(user=user)
+    """The reports the user may read, for lists: without the facts, narrative and fact check (large, and no
+    list shows them; ``report_get`` reads one whole)."""
+    reports = reports_visible_to(user=user).defer("facts", "narrative", "fact_check")
     if patient_id:
         reports = reports.filter(patient=patient_get(user=user, patient_id=patient_id))
     return reports

@@ -29,6 +29,7 @@ from meditrack.inference.errors import InferenceError
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.patients.selectors import patient_get
+from meditrack.patients.services import EARLIEST_DATE
 from meditrack.reports import factcheck, narrative, selectors
 from meditrack.reports.models import AnalysisReport
 
@@ -53,6 +54,9 @@ MESSAGES = {
 
 
 def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for 29 February); the first day there is before year 1."""
+    if day.year - years < date.min.year:
+        return date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
@@ -60,11 +64,15 @@ def _years_before(day: date, years: int) -> date:
 
 
 def report_range_validate(*, date_from: date, date_to: date) -> None:
-    """`from` on or before `to`, at most 5 years, and not in the future (a day's grace for time zones)."""
+    """`from` on or before `to`, at most 5 years, not before 1900, and not in the future (a day's grace for
+    time zones)."""
     today = timezone.localdate()
     if date_from > date_to:
         raise ApplicationError("The range must start on or before its end.", code="invalid_range",
                                fields={"date_range.from": ["Must be on or before date_range.to."]})
+    if date_from < EARLIEST_DATE:
+        raise ApplicationError(f"The range may not start before {EARLIEST_DATE.isoformat()}.", code="invalid_range",
+                               fields={"date_range.from": [f"On or after {EARLIEST_DATE.isoformat()}."]})
     if date_from < _years_before(date_to, MAX_YEARS):
         raise ApplicationError(f"The range may span at most {MAX_YEARS} years.", code="range_too_long",
                                fields={"date_range": [f"At most {MAX_YEARS} years."]})
@@ -105,16 +113,22 @@ def _enqueue(report: AnalysisReport) -> None:
         report.status, report.error_code = Status.FAILED, "not_queued"
 
 
+def may_request_reports(*, user: User) -> bool:
+    """Whether the user may ask for reports (on the patients they reach): clinicians only. A patient may
+    read the reports on their own record but not ask for one (403): reports are a clinician's tool and
+    spend the clinician's model calls. The pages ask this too, to offer the form or not."""
+    return user.role == User.Role.CLINICIAN
+
+
 def report_request(*, user: User, patient_id: str, date_from: date, date_to: date, include_vitals: bool = True,
                    include_medications: bool = True, include_journal: bool = False) -> tuple[AnalysisReport, bool]:
     """Ask for a report; (report, created). The same request by the same user within a minute is the
     same report (unless it failed): requests are serialised per fingerprint by a transaction-scoped
     advisory lock, so concurrent identical requests cannot both create one.
 
-    Who: a clinician assigned to the patient. A patient may read the reports on their own record but
-    not ask for one (403): reports are a clinician's tool and spend the clinician's model calls."""
+    Who: a clinician assigned to the patient (see ``may_request_reports``)."""
     patient = patient_get(user=user, patient_id=patient_id)  # 404 for unknown or foreign
-    if user.role != User.Role.CLINICIAN:
+    if not may_request_reports(user=user):
         raise ApplicationError("Only the patient's clinicians may ask for a report.", code="clinicians_only",
                                status_code=403)
     report_range_validate(date_from=date_from, date_to=date_to)

@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients.selectors import patient_get, patients_visible_to
 from meditrack.reports import selectors, services
@@ -22,20 +21,18 @@ def index(request):
     patient = patient_get(user=request.user, patient_id=patient_id) if patient_id else None
     reports = selectors.report_list(user=request.user, patient_id=patient_id)[:200]
     return render(request, "reports/list.html", {"patient": patient, "reports": reports,
-                                                 "can_generate": request.user.role == User.Role.CLINICIAN})
+                                                 "can_generate": services.may_request_reports(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request):
     patient_id = request.POST.get("patient") or request.GET.get("patient") or ""
-    if not patient_id:
-        if request.user.role != User.Role.CLINICIAN:
-            raise PermissionDenied
-        return render(request, "reports/choose_patient.html", {"patients": patients_visible_to(user=request.user)})
-    patient = patient_get(user=request.user, patient_id=patient_id)  # 404 for unknown or foreign
-    if request.user.role != User.Role.CLINICIAN:
+    patient = patient_get(user=request.user, patient_id=patient_id) if patient_id else None  # 404: unknown, foreign
+    if not services.may_request_reports(user=request.user):
         raise PermissionDenied
+    if patient is None:
+        return render(request, "reports/choose_patient.html", {"patients": patients_visible_to(user=request.user)})
     form = ReportRequestForm(request.POST or None, initial=ReportRequestForm.initial_for(patient.patient_id))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

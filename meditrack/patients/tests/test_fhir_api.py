@@ -231,3 +231,23 @@ def test_a_large_bundle_imports_in_one_go(clinician_api, record):
     r = clinician_api.post(URL, bundle(*entries), format="json")
     assert r.status_code == 201, r.json()
     assert Vital.objects.filter(patient=record).count() == 3000
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda r: r["dosage"][0].update(text="twice\x00daily"), "MedicationStatement.dosage[0]"),
+    (lambda r: r.update(informationSource={"display": "Dr.\x00Who"}), "MedicationStatement.informationSource"),
+    (lambda r: r.update(medicationReference=None, medicationCodeableConcept={"text": "Metformin\x00"}),
+     "MedicationStatement.medication[x]"),
+    (lambda r: r["dosage"][0].update(text="twice\x1bdaily"), "MedicationStatement.dosage[0]"),
+])
+def test_it_rejects_control_characters_in_a_medication_naming_the_entry(clinician_api, record, change, says):
+    body = broken(9, change)
+    body["entry"][9]["resource"] = {k: v for k, v in body["entry"][9]["resource"].items() if v is not None}
+    r = clinician_api.post(URL, body, format="json")
+    assert r.status_code == 400, r.content
+    error = r.json()["error"]
+    assert error["code"] == "invalid_bundle"
+    message = error["fields"]["entry[9]"][0]
+    assert message.startswith("entry[9] (urn:uuid:statement-1):") and says in message, message
+    assert "control character" in message
+    assert not Vital.objects.exists() and not Medication.objects.exists()

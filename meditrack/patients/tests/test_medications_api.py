@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from meditrack.patients.models import Medication
 
@@ -61,4 +62,28 @@ def test_the_patient_may_not_prescribe(patient_api, record):
     r = patient_api.post(URL, {"name": "Anything", "dose": 1, "unit": "mg", "schedule": "daily",
                                "start": "2024-01-01"}, format="json")
     assert r.status_code == 403
+    assert not Medication.objects.exists()
+
+
+def test_it_makes_the_prescribing_clinician_the_default_prescriber_in_the_service(record, clinician):
+    from meditrack.patients import services
+
+    fields = {"patient": record, "name": "Amlodipine", "dose": 5, "unit": "mg", "schedule": "once daily",
+              "start": timezone.localdate()}
+    assert services.medication_create(**fields, prescribed_by=clinician).prescriber == "Dr. Carol"
+    assert services.medication_create(**fields, prescribed_by=clinician, prescriber="Dr. Who").prescriber == "Dr. Who"
+    assert services.medication_create(**fields, prescribed_by=clinician, prescriber="").prescriber == ""
+    assert services.medication_create(**fields).prescriber == ""
+
+
+def test_it_rejects_control_characters_in_a_prescription(record):
+    from meditrack.errors import ApplicationError
+    from meditrack.patients import services
+
+    for name, value in (("name", "Amlo\x00dipine"), ("schedule", "once\x07daily"), ("prescriber", "Dr.\x00Who")):
+        fields = {"patient": record, "name": "Amlodipine", "dose": 5, "unit": "mg", "schedule": "once daily",
+                  "start": timezone.localdate(), name: value}
+        with pytest.raises(ApplicationError) as caught:
+            services.medication_create(**fields)
+        assert list(caught.value.fields) == [name]
     assert not Medication.objects.exists()

@@ -85,3 +85,12 @@ def test_someone_elses_patient_page_is_a_404(client, record, other_record, who, 
 def test_an_anonymous_visitor_is_sent_to_log_in(client, record):
     r = client.get("/patients/PAT-001/")
     assert r.status_code == 302 and "/login" in r["Location"]
+
+
+def test_it_indexes_vitals_by_patient_and_time():
+    # The patient list's latest-reading subquery (any kind) orders one patient's vitals by time.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Vital._meta.db_table)
+    assert any(c["index"] and c["columns"] == ["patient_id", "measured_at"] for c in constraints.values())

@@ -118,3 +118,27 @@ def test_a_medication_of_another_patient_is_not_reachable_through_ones_own(clini
                            {"medication": foreign.pk, "scheduled_at": NOW.isoformat()}, format="json")
     assert r.status_code == 404
     assert not foreign.intakes.exists()
+
+
+@pytest.mark.parametrize("patient_id", ["PAT%00", "PAT-001%00", "%00", "pat-001", "PAT-001%20"])
+def test_it_answers_404_for_an_id_that_is_no_patient_id(clinician_api, client, clinician, medication, patient_id):
+    # A NUL byte reached PostgreSQL (DataError, 500) before: such an id is no patient's, so 404.
+    for url in (f"/api/v1/patients/{patient_id}", f"/api/v1/patients/{patient_id}/vitals"):
+        r = clinician_api.get(url)
+        assert r.status_code == 404, (url, r.status_code)
+        assert r.json() == {"error": {"code": "not_found", "detail": "Not found."}}
+    client.force_login(clinician)
+    assert client.get(f"/patients/{patient_id}/").status_code == 404
+
+
+def test_it_checks_patient_ids_against_one_pattern(clinician, record):
+    from django.http import Http404
+
+    from meditrack.patients import models, selectors, services
+
+    assert services.PATIENT_ID_RE is models.PATIENT_ID_RE
+    assert any(getattr(v, "regex", None) == models.PATIENT_ID_RE
+               for v in models.Patient._meta.get_field("patient_id").validators)  # the admin form checks it too
+    assert selectors.patient_get(user=clinician, patient_id="PAT-001") == record
+    with pytest.raises(Http404):
+        selectors.patient_get(user=clinician, patient_id="PAT-001\x00")

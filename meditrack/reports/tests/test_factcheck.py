@@ -101,3 +101,7 @@ def test_it_keeps_the_pure_modules_free_of_django(module):
                  for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
     ours = {name for name in imported if name.startswith(("meditrack", "django", "rest_framework", "celery"))}
     assert ours <= {"meditrack.reports.facts", "meditrack.patients.thresholds"}, ours
+
+
+def test_it_keeps_no_unused_helpers():
+    assert not hasattr(fc, "numbers_in") and not hasattr(fc, "to_date")

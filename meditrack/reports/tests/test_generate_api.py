@@ -184,3 +184,30 @@ def test_it_lets_a_patient_read_but_not_ask_for_reports_on_their_own_record(pati
 
 def test_it_needs_a_signed_in_user(api, record):
     assert api.post(URL, body(), format="json").status_code == 401
+
+
+@pytest.mark.parametrize("date_from, date_to", [
+    ("0001-01-01", "0003-01-01"),
+    ("0001-01-01", "0001-01-01"),
+    ("0004-02-29", "0005-12-31"),
+    ("1899-12-31", "1900-06-30"),
+])
+def test_it_rejects_a_range_in_the_first_years_with_400(clinician_api, record, date_from, date_to):
+    response = clinician_api.post(URL, {"patient_id": "PAT-001", "date_range": {"from": date_from, "to": date_to}},
+                                  format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_range"
+    assert "date_range.from" in response.json()["error"]["fields"]
+    assert AnalysisReport.objects.count() == 0
+
+
+def test_it_counts_years_back_from_the_first_years_without_failing():
+    from datetime import date
+
+    assert services._years_before(date(3, 1, 1), 5) == date.min
+    assert services._years_before(date(2024, 2, 29), 5) == date(2019, 2, 28)
+
+
+def test_it_decides_who_may_ask_for_a_report_in_the_service(clinician, patient):
+    assert services.may_request_reports(user=clinician) is True
+    assert services.may_request_reports(user=patient) is False

@@ -121,3 +121,23 @@ def test_it_answers_404_to_another_clinician_on_every_page(other_clinician, othe
 def test_it_sends_anonymous_visitors_to_sign_in(client, done_report):
     response = client.get(reverse("reports:detail", args=[done_report.pk]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_it_answers_404_for_a_patient_id_with_a_nul_byte(clinician, done_report):
+    client = browser(clinician)
+    assert client.get(reverse("reports:new") + "?patient=PAT%00").status_code == 404
+    assert client.post(reverse("reports:new"), {"patient": "PAT\x00"}).status_code == 404
+    assert client.get(reverse("reports:index") + "?patient=PAT%00").status_code == 404
+
+
+def test_it_leaves_who_may_ask_for_a_report_to_the_service(clinician, patient, record, monkeypatch):
+    from meditrack.reports import services
+
+    monkeypatch.setattr(services, "may_request_reports", lambda *, user: user != clinician)
+    client = browser(clinician)
+    assert client.get(reverse("reports:new") + "?patient=PAT-001").status_code == 403
+    assert client.get(reverse("reports:new")).status_code == 403
+    assert "New report" not in client.get(reverse("reports:index")).content.decode()
+    client = browser(patient)
+    assert client.get(reverse("reports:new") + "?patient=PAT-001").status_code == 200
+    assert "New report" in client.get(reverse("reports:index")).content.decode()

@@ -80,3 +80,25 @@ def test_it_lists_a_patients_reports_newest_first(clinician_api, record, foreign
 def test_it_needs_a_signed_in_user(api, done_report):
     assert api.get(f"/api/v1/reports/{done_report.pk}").status_code == 401
     assert api.get("/api/v1/reports").status_code == 401
+
+
+def test_it_answers_404_for_a_patient_id_with_a_nul_byte(clinician_api, done_report):
+    response = clinician_api.get("/api/v1/reports?patient_id=PAT%00")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "detail": "Not found."}}
+
+
+def test_it_lists_reports_without_loading_facts_or_narrative(clinician_api, clinician, done_report):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meditrack.reports import selectors
+
+    table = AnalysisReport._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert clinician_api.get("/api/v1/reports?patient_id=PAT-001").status_code == 200
+        assert [r.pk for r in selectors.report_list(user=clinician)] == [done_report.pk]
+    selects = [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+    assert selects
+    for column in ("facts", "narrative", "fact_check"):
+        assert not any(f'"{table}"."{column}"' in sql for sql in selects), column
