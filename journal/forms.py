@@ -1,23 +1,11 @@
 """Journal forms: they parse what the browser sends; the rules (blank, too long, future, before 1900, mood range)
 are the service's, and its ApplicationError comes back onto the form with `add_service_error`."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django import forms
 
 from meditrack.errors import ApplicationError
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def zone_or_none(name: str | None) -> ZoneInfo | None:
-    """The IANA zone the browser reported (journal.js), or None for anything else."""
-    if not name or len(name) > 64:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 class EntryForm(forms.Form):
@@ -35,8 +23,6 @@ class EntryForm(forms.Form):
         help_text="Leave empty for now; pick a date and time to add an entry for an earlier day.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL))
     shared_with_care_team = forms.BooleanField(required=False, label="Share with my care team")
-    # The browser's time zone, so that "When" and the dates shown are the writer's own.
-    tz = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def service_kwargs(self, *, previous_written_at=None) -> dict:
         """The cleaned values as the service's keyword arguments. When editing, a "When" left at the entry's own

@@ -1,7 +1,5 @@
 """Journal pages. Views parse the form and call the service; the rules live in journal.services."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,24 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journal import selectors, services
-from journal.forms import EntryFilterForm, EntryForm, zone_or_none
+from journal.forms import EntryFilterForm, EntryForm
 from meditrack.errors import ApplicationError
 
 PAGE_SIZE = 20
 # The entry whose saving found crisis language: the next journal page shows the support resources.
 CRISIS_SESSION_KEY = "journal_crisis_entry"
-
-
-def in_user_zone(view):
-    """Dates in and out in the browser's time zone (sent by journal.js as the form's `tz` and the `tz` cookie)."""
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        zone = zone_or_none(request.POST.get("tz") or request.COOKIES.get("tz"))
-        if zone is None:
-            return view(request, *args, **kwargs)
-        with timezone.override(zone):
-            return view(request, *args, **kwargs)
-    return wrapper
 
 
 def _crisis_context(request) -> dict:
@@ -44,7 +30,6 @@ def _after_save(request, entry) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@in_user_zone
 def index(request):
     if request.method == "POST":
         form = EntryForm(request.POST)
@@ -71,7 +56,6 @@ def index(request):
 
 @login_required
 @require_GET
-@in_user_zone
 def detail(request, entry_id: int):
     entry = selectors.entry_get(user=request.user, entry_id=entry_id)
     return render(request, "journal/detail.html", {"entry": entry, **_crisis_context(request)})
@@ -79,7 +63,6 @@ def detail(request, entry_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@in_user_zone
 def edit(request, entry_id: int):
     entry = selectors.entry_get(user=request.user, entry_id=entry_id)
     if request.method == "POST":
@@ -105,7 +88,6 @@ def edit(request, entry_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@in_user_zone
 def delete(request, entry_id: int):
     entry = selectors.entry_get(user=request.user, entry_id=entry_id)
     if request.method == "POST":
@@ -117,7 +99,6 @@ def delete(request, entry_id: int):
 
 @login_required
 @require_GET
-@in_user_zone
 def insights(request):
     # Each insight cites entries by id; the page names them by their local date (and time, for two on one day).
     written = selectors.entries_visible_to(user=request.user).values_list("id", "written_at")

@@ -1,7 +1,9 @@
 import logging
 import time
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import iscoroutinefunction
+from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 
 logger = logging.getLogger("meditrack.access")
@@ -34,4 +36,20 @@ def access_log(get_response):
             response = get_response(request)
             _log(request, response, started)
             return response
+    return middleware
+
+
+@sync_and_async_middleware
+def user_time_zone(get_response):
+    """Dates in and out of every page in the signed-in user's own time zone (their profile's)."""
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            user = await request.auser()
+            with timezone.override(ZoneInfo(user.time_zone) if user.is_authenticated else None):
+                return await get_response(request)
+    else:
+        def middleware(request):
+            user = request.user
+            with timezone.override(ZoneInfo(user.time_zone) if user.is_authenticated else None):
+                return get_response(request)
     return middleware

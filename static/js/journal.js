@@ -1,19 +1,8 @@
-// Journal pages: the editor's mood slider and time zone, the crisis banner (also when a journal.crisis notification
+// Journal pages: the editor's mood slider, the crisis banner (also when a journal.crisis notification
 // arrives), sentiment badges that fill in when an entry's analysis is done, and the journal page's mood chart.
 // Nothing the user wrote is ever put into the page from here.
 (function () {
   "use strict";
-
-  // ---- time zone: the server reads "When" and shows dates in the browser's zone
-  let zone = "";
-  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (error) { zone = ""; }
-  if (/^[A-Za-z0-9_+\-/]{1,64}$/.test(zone)) {
-    const had = document.cookie.split("; ").find((c) => c.startsWith("tz="));
-    document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax`;
-    document.querySelectorAll('input[name="tz"]').forEach((input) => { input.value = zone; });
-    // The first journal page ever opened was rendered in the server's zone: once, show it again in the user's own.
-    if (!had && document.cookie.includes(`tz=${zone}`) && !document.querySelector(".error, [aria-invalid]")) location.reload();
-  }
 
   // ---- the editor
   function localIso(date) {
