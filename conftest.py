@@ -1,5 +1,7 @@
 """Shared fixtures: a patient who may, another who may not, a clinician, API clients, a real worker."""
 
+from datetime import date
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
@@ -9,6 +11,7 @@ from rest_framework.test import APIClient
 from meditrack.accounts.models import User
 from meditrack.celery import QUEUES
 from meditrack.celery import app as celery_app
+from meditrack.patients.models import CareAssignment, Patient
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,16 +62,49 @@ def clinician(db):
     return make_user("dr.carol@example.com", role=User.Role.CLINICIAN, display_name="Dr. Carol")
 
 
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_clinician(db):
+    return make_user("dr.dan@example.com", role=User.Role.CLINICIAN, display_name="Dr. Dan")
+
+
+@pytest.fixture
+def record(patient, clinician):
+    """Alice's patient record, PAT-001, with Dr. Carol assigned to her and nobody else."""
+    p = Patient.objects.create(patient_id="PAT-001", user=patient, name="Alice Example",
+                               date_of_birth=date(1970, 5, 1), sex="female", conditions=["Hypertension"])
+    CareAssignment.objects.create(clinician=clinician, patient=p)
+    return p
+
+
 @pytest.fixture
 def api():
     return APIClient()
 
 
 @pytest.fixture
+def clinician_api(clinician):
+    return api_for(clinician)
+
+
+@pytest.fixture
+def other_clinician_api(other_clinician):
+    return api_for(other_clinician)
+
+
+@pytest.fixture
+def other_patient_api(other_patient):
+    return api_for(other_patient)
+
+
+@pytest.fixture
 def patient_api(patient):
-    client = APIClient()
-    client.force_authenticate(patient)
-    return client
+    return api_for(patient)
 
 
 @pytest.fixture

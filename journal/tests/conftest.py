@@ -1,12 +1,9 @@
 import time
 
 import pytest
-from rest_framework.test import APIClient
 
-from meditrack.accounts.models import User
 from meditrack.inference.tests.conftest import model_server  # noqa: F401  (the loopback model server)
 from meditrack.inference.tests.factories import model, serve, tier
-from meditrack.patients.models import CareAssignment, Patient
 
 
 def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2):
@@ -19,24 +16,6 @@ def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2):
     raise AssertionError(f"not done within {timeout} s")
 
 
-@pytest.fixture
-def other_api(other_patient):
-    client = APIClient()
-    client.force_authenticate(other_patient)
-    return client
-
-
-@pytest.fixture
-def patient_record(patient, clinician):
-    """Alice's patient record, with Dr. Carol assigned to her."""
-    record = Patient.objects.create(patient_id="PAT-900", user=patient, name="Alice")
-    CareAssignment.objects.create(clinician=clinician, patient=record)
-    return record
-
-
-@pytest.fixture
-def other_clinician(db):
-    return User.objects.create_user(email="dr.dan@example.com", password="x", role=User.Role.CLINICIAN)
 
 
 @pytest.fixture

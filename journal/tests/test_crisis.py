@@ -25,7 +25,7 @@ async def listen(user) -> WebsocketCommunicator:
     return ws
 
 
-async def test_it_alerts_the_writer_and_the_assigned_clinician_only(patient, patient_record, clinician,
+async def test_it_alerts_the_writer_and_the_assigned_clinician_only(patient, record, clinician,
                                                                    other_clinician, patient_api):
     own, care, other = await listen(patient), await listen(clinician), await listen(other_clinician)
 
@@ -37,14 +37,14 @@ async def test_it_alerts_the_writer_and_the_assigned_clinician_only(patient, pat
     event = await own.receive_json_from(timeout=5)
     assert event["type"] == "journal.crisis" and event["entry_id"] == body["id"] and event["resources"]
     alert = await care.receive_json_from(timeout=5)
-    assert alert["type"] == "patient.alert" and alert["patient_id"] == "PAT-900"
+    assert alert["type"] == "patient.alert" and alert["patient_id"] == "PAT-001"
     assert "life" not in alert["message"].lower() and CRISIS not in str(alert)
     assert await other.receive_nothing(timeout=0.5)
     for ws in (own, care, other):
         await ws.disconnect()
 
 
-async def test_an_ordinary_entry_raises_no_alert(patient, patient_record, clinician):
+async def test_an_ordinary_entry_raises_no_alert(patient, record, clinician):
     care = await listen(clinician)
     entry = await sync_to_async(services.entry_create)(owner=patient, text="This heat is killing me, dead tired.")
     assert entry.crisis is False
@@ -52,7 +52,7 @@ async def test_an_ordinary_entry_raises_no_alert(patient, patient_record, clinic
     await care.disconnect()
 
 
-async def test_an_edit_that_adds_crisis_language_alerts_once(patient, patient_record, clinician):
+async def test_an_edit_that_adds_crisis_language_alerts_once(patient, record, clinician):
     care = await listen(clinician)
     entry = await sync_to_async(services.entry_create)(owner=patient, text="A quiet evening.")
     await sync_to_async(services.entry_update)(entry=entry, text=CRISIS)

@@ -44,10 +44,10 @@ def test_it_lists_only_the_callers_entries(patient_api, patient, other_patient):
 
 
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
-def test_it_answers_404_for_another_users_entry_and_changes_nothing(method, other_api, patient):
+def test_it_answers_404_for_another_users_entry_and_changes_nothing(method, other_patient_api, patient):
     entry = services.entry_create(owner=patient, text="private")
 
-    response = getattr(other_api, method)(entry_url(entry), {"text": "overwritten"}, format="json")
+    response = getattr(other_patient_api, method)(entry_url(entry), {"text": "overwritten"}, format="json")
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
@@ -122,11 +122,11 @@ def test_it_filters_by_date_and_searches_the_text(patient_api, patient):
     assert bad.status_code == 400 and "from" in bad.json()["error"]["fields"]
 
 
-def test_a_clinician_reads_only_what_an_assigned_patient_shared(patient, patient_record, clinician, other_clinician):
+def test_a_clinician_reads_only_what_an_assigned_patient_shared(patient, record, clinician, other_clinician):
     shared = services.entry_create(owner=patient, text="for my doctor", shared_with_care_team=True)
     services.entry_create(owner=patient, text="just for me")
 
-    response = as_user(clinician).get(URL, {"patient_id": "PAT-900"})
+    response = as_user(clinician).get(URL, {"patient_id": "PAT-001"})
     assert [e["id"] for e in response.json()["results"]] == [shared.pk]
-    assert as_user(other_clinician).get(URL, {"patient_id": "PAT-900"}).status_code == 404
+    assert as_user(other_clinician).get(URL, {"patient_id": "PAT-001"}).status_code == 404
     assert as_user(clinician).get(entry_url(shared)).status_code == 404  # reading, never editing, and only listed

@@ -53,10 +53,10 @@ def test_it_rejects_an_empty_or_oversized_recording(patient_api):
     assert not JournalEntry.objects.exists()
 
 
-def test_another_users_job_is_404(patient_api, other_api, whisper):
+def test_another_users_job_is_404(patient_api, other_patient_api, whisper):
     audio = SimpleUploadedFile("entry.wav", spoken("Hello."), content_type="audio/wav")
     job = patient_api.post(URL, {"audio": audio}, format="multipart").json()
-    assert other_api.get(f"{URL}/{job['job_id']}").status_code == 404
+    assert other_patient_api.get(f"{URL}/{job['job_id']}").status_code == 404
     assert patient_api.get(f"{URL}/{job['job_id']}").status_code == 200
 
 

@@ -99,10 +99,9 @@ def test_the_list_holds_only_the_patients_the_user_may_reach(clinician_api, othe
 
 
 def test_an_admin_uses_the_admin_not_the_api(db, record):
-    from conftest import make_user
-    from meditrack.patients.tests.conftest import client_for
+    from conftest import api_for, make_user
 
-    admin = client_for(make_user("root@example.com", role="admin", is_staff=True, is_superuser=True))
+    admin = api_for(make_user("root@example.com", role="admin", is_staff=True, is_superuser=True))
     assert admin.get("/api/v1/patients/").json()["results"] == []
     assert admin.get("/api/v1/patients/PAT-001").status_code == 404
     assert admin.post("/api/v1/patients/", {"name": "X"}, format="json").status_code == 403

@@ -5,12 +5,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from conftest import make_user
 from journal.models import EntryAnalysis, JournalEntry
-from meditrack.accounts.models import User
-from meditrack.celery import app as celery_app
 from meditrack.inference.tests.conftest import model_server  # noqa: F401  (the loopback model server)
 from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
@@ -30,39 +26,12 @@ def at(day, hour=8, minute=0, *, period):
 
 
 @pytest.fixture
-def other_clinician(db):
-    return make_user("dr.dave@example.com", role=User.Role.CLINICIAN, display_name="Dr. Dave")
-
-
-@pytest.fixture
-def record(patient, clinician):
-    """Alice's patient record, assigned to Dr. Carol only."""
-    p = Patient.objects.create(patient_id="PAT-001", user=patient, name="Alice Example")
-    CareAssignment.objects.create(clinician=clinician, patient=p)
-    return p
-
-
-@pytest.fixture
 def foreign_record(other_clinician):
     p = Patient.objects.create(patient_id="PAT-002", name="Bob Example")
     CareAssignment.objects.create(clinician=other_clinician, patient=p)
     return p
 
 
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def clinician_api(clinician):
-    return api_for(clinician)
-
-
-@pytest.fixture
-def other_clinician_api(other_clinician):
-    return api_for(other_clinician)
 
 
 def vital(patient, kind, value, when, unit=""):
@@ -120,10 +89,3 @@ def chat_model(model_server):  # noqa: F811
     chat = model("loopback-chat", base_url=f"{model_server.base_url}/v1", model_id="loopback-chat", queue="io")
     serve(tier("standard", max_new_tokens=512), chat)
     return chat
-
-
-@pytest.fixture
-def report_worker(request):
-    """The real worker, after dropping tasks earlier tests queued without one."""
-    celery_app.control.purge()
-    return request.getfixturevalue("worker")

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from conftest import api_for
 from meditrack.reports import services
 from meditrack.reports.models import AnalysisReport
-from meditrack.reports.tests.conftest import api_for
 
 URL = "/api/v1/ai-analysis/generate"
 pytestmark = pytest.mark.django_db

@@ -108,7 +108,7 @@ def script(model_server, *replies):
 
 
 def test_it_keeps_a_narrative_whose_numbers_are_all_facts(clinician_api, dataset, period, chat_model, model_server,
-                                                          report_worker, inbox):
+                                                          worker, inbox):
     calls = script(model_server, good_narrative(period))
     report = finished(ask(clinician_api, period))
     assert (report.status, report.progress, report.narrative_source) == ("done", 100, "model")
@@ -135,7 +135,7 @@ def test_it_keeps_a_narrative_whose_numbers_are_all_facts(clinician_api, dataset
 
 
 def test_it_asks_again_once_naming_the_wrong_numbers(clinician_api, dataset, period, chat_model, model_server,
-                                                     report_worker, inbox):
+                                                     worker, inbox):
     calls = script(model_server, WRONG, good_narrative(period))
     report = finished(ask(clinician_api, period))
     assert (report.status, report.narrative_source, report.narrative) == ("done", "model", good_narrative(period))
@@ -151,7 +151,7 @@ def test_it_asks_again_once_naming_the_wrong_numbers(clinician_api, dataset, per
 
 def test_it_renders_the_narrative_from_the_facts_when_the_model_is_wrong_twice(clinician_api, dataset, period,
                                                                                 chat_model, model_server,
-                                                                                report_worker):
+                                                                                worker):
     calls = script(model_server, WRONG, WRONG + " Adherence was 91%.")
     report = finished(ask(clinician_api, period))
     assert (report.status, report.narrative_source, report.model) == ("done", "facts", "loopback-chat")
@@ -161,7 +161,7 @@ def test_it_renders_the_narrative_from_the_facts_when_the_model_is_wrong_twice(c
 
 
 def test_a_summary_that_states_no_figure_is_asked_again_then_replaced_by_the_facts(
-        clinician_api, dataset, period, chat_model, model_server, report_worker):
+        clinician_api, dataset, period, chat_model, model_server, worker):
     vague = "The patient is doing their homework. Everything seems fine and stable."
     calls = script(model_server, vague)
     report = finished(ask(clinician_api, period))
@@ -172,7 +172,7 @@ def test_a_summary_that_states_no_figure_is_asked_again_then_replaced_by_the_fac
 
 
 def test_it_renders_the_narrative_from_the_facts_when_no_model_can_serve(clinician_api, dataset, period, chat_model,
-                                                                          model_server, report_worker, inbox):
+                                                                          model_server, worker, inbox):
     model_server.fail_next(500, times=None)
     report = finished(ask(clinician_api, period))
     assert (report.status, report.narrative_source, report.error_code) == ("done", "facts", "model_unavailable")
@@ -182,7 +182,7 @@ def test_it_renders_the_narrative_from_the_facts_when_no_model_can_serve(clinici
 
 
 def test_a_redelivered_task_for_a_done_report_does_nothing(clinician_api, dataset, period, chat_model, model_server,
-                                                           report_worker, inbox):
+                                                           worker, inbox):
     script(model_server, good_narrative(period))
     report = finished(ask(clinician_api, period))
     inbox()
@@ -195,7 +195,7 @@ def test_a_redelivered_task_for_a_done_report_does_nothing(clinician_api, datase
 
 
 def test_a_redelivered_task_finishes_a_report_whose_worker_died(clinician, dataset, period, chat_model, model_server,
-                                                                report_worker):
+                                                                worker):
     script(model_server, good_narrative(period))
     # What a run that died while the model was writing leaves behind.
     report = AnalysisReport.objects.create(patient=dataset, requested_by=clinician, date_from=period[0],

@@ -3,11 +3,10 @@ everyone else gets 404 for every id."""
 
 import pytest
 
-from conftest import make_user
+from conftest import api_for, make_user
 from meditrack.accounts.models import User
 from meditrack.patients.models import CareAssignment
 from meditrack.reports.models import AnalysisReport
-from meditrack.reports.tests.conftest import api_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,7 @@ def test_it_answers_404_to_everyone_else_for_every_id(other_clinician_api, other
             assert response.json() == {"error": {"code": "not_found", "detail": "Not found."}}
         assert client.get("/api/v1/reports?patient_id=PAT-001").status_code == 404
         assert done_report.pk not in [r["report_id"] for r in client.get("/api/v1/reports").json()["results"]]
-    # And the other way round: Dr. Carol does not reach Dr. Dave's patient's report.
+    # And the other way round: Dr. Carol does not reach Dr. Dan's patient's report.
     assert clinician_api.get(f"/api/v1/reports/{theirs.pk}").status_code == 404
     assert clinician_api.get("/api/v1/reports?patient_id=PAT-002").status_code == 404
 
