@@ -9,13 +9,14 @@ Days are calendar days in the user's time zone (`tz`); `today` is that zone's da
 reproducible. A day's sentiment is the mean score of its analysed entries, and every trend is fitted to those daily
 means, so a day with many entries does not outweigh a day with one.
 
-Statistics use numpy and the Student t / F distributions through the regularised incomplete beta function
-(`_betainc`, Numerical Recipes' continued fraction): a dependency on scipy for three tail probabilities is not worth it.
+Statistics use numpy and scipy.stats (the Student t and F distributions); themes use scikit-learn (KMeans,
+silhouette_score). Both are imported where they are used, not at the top: they add about 2 s and 100 MB to every
+process that imports this module, and the web tier does (for crisis_language) without ever computing an insight.
 
-Themes are spherical k-means clusters of the entries' unit-length sentence embeddings, k chosen by the mean
-silhouette (cosine distance) among 2..MAX_THEMES (see _choose_clusters), seeded by k-means++ from a fixed seed, so
-the same journal always gives the same themes. A theme is named by its most distinctive single words: the ones most
-of its entries use and the other entries rarely do. Only single words leave this module, never phrases of an entry.
+Themes are k-means clusters of the entries' unit-length sentence embeddings, k chosen by the mean silhouette (cosine
+distance) among 2..MAX_THEMES (see _choose_clusters), seeded by k-means++ from a fixed seed, so the same journal
+always gives the same themes. A theme is named by its most distinctive single words: the ones most of its entries
+use and the other entries rarely do. Only single words leave this module, never phrases of an entry.
 
 Crisis language (crisis_language) is a set of precompiled regexes over common English phrasings. It favours recall on
 explicit first-person phrases ("I'm not suicidal but..." is still flagged: a person should look at it) and avoids the
@@ -29,7 +30,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -67,7 +67,8 @@ MAX_THEMES = 8
 MIN_THEME_ENTRIES = 3
 # Below this mean silhouette the clusters are noise: better no themes than invented ones.
 MIN_SILHOUETTE = 0.02
-KMEANS_INITS = 3
+# k-means++ runs: one is scikit-learn's own default; three cost 30 ms more and took the benchmark over its target.
+KMEANS_INITS = 1
 KMEANS_ITERATIONS = 30
 # The exact silhouette needs an n x n distance matrix; beyond this many entries a fixed sample of them is scored.
 SILHOUETTE_SAMPLE = 500
@@ -265,19 +266,22 @@ def stress_complaint(text: str) -> bool:
     return _STRESS.search(_normalise(text)) is not None
 
 
-# --- one BLAS thread ---------------------------------------------------------------------------------------------
+# --- one thread ---------------------------------------------------------------------------------------------------
 
 _threadpools: ThreadpoolController | None = None
 
 
-def _one_blas_thread():
-    """A context in which numpy's BLAS runs on one thread. The matrices here are small (entries x 384): a second
-    thread gains nothing, and while the other cores are busy (other worker processes) OpenBLAS threads wait on each
-    other; on the 2-core dev machine under load that made comprehensive() 2.5-3.5 times slower."""
+def _one_thread():
+    """A context in which numpy's BLAS and scikit-learn's OpenMP loops run on one thread. The matrices here are small
+    (entries x 384): a second thread gains nothing, and while the other cores are busy (other worker processes) the
+    threads wait on each other; on the 2-core dev machine under load that made comprehensive() 2.5-3.5 times slower
+    (KMeans alone 3-4 times)."""
     global _threadpools
     if _threadpools is None:
+        import sklearn.cluster  # noqa: F401  (loads its OpenMP runtime, which the controller must see)
+
         _threadpools = ThreadpoolController()  # scans the loaded libraries (ms): once per process
-    return _threadpools.limit(limits=1, user_api="blas")
+    return _threadpools.limit(limits=1)
 
 
 # --- the entries as columns ----------------------------------------------------------------------------------------
@@ -352,76 +356,6 @@ def _ids(values: np.ndarray) -> list[int]:
 
 # --- statistics ----------------------------------------------------------------------------------------------------
 
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        for numerator in (m * (b - m) * x / ((a - 1.0 + m2) * (a + m2)),
-                          -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2))):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-13:
-            break
-    return h
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """The regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
-def _t_two_sided(t: float, df: float) -> float:
-    """P(|T| >= |t|) for Student's t with df degrees of freedom."""
-    if math.isinf(t):
-        return 0.0
-    return _betainc(df / 2.0, 0.5, df / (df + t * t))
-
-
-def _t_lower(t: float, df: float) -> float:
-    """P(T <= t)."""
-    half = _t_two_sided(t, df) / 2.0
-    return half if t < 0 else 1.0 - half
-
-
-def _t_density(t: float, df: float) -> float:
-    return math.exp(math.lgamma((df + 1.0) / 2.0) - math.lgamma(df / 2.0) - 0.5 * math.log(df * math.pi)
-                    - (df + 1.0) / 2.0 * math.log1p(t * t / df))
-
-
-@lru_cache(maxsize=256)
-def _t_quantile(level: float, df: float) -> float:
-    """The t such that P(|T| <= t) = level (e.g. 0.95 gives the two-sided 95% critical value). Newton's method from
-    0: the two-sided tail is convex and falling for t > 0, so every step stays short of the root and closes in."""
-    alpha, t = 1.0 - level, 0.0
-    for _ in range(200):
-        step = (_t_two_sided(t, df) - alpha) / (2.0 * _t_density(t, df))
-        t += step
-        if step < 1e-12 * max(1.0, t):
-            break
-    return t
-
-
-def _f_upper(f: float, df1: float, df2: float) -> float:
-    """P(F >= f) for the F distribution with (df1, df2) degrees of freedom."""
-    if math.isinf(f):
-        return 0.0
-    return _betainc(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f))
-
-
 @dataclass(frozen=True)
 class _Fit:
     """Ordinary least squares y = intercept + slope * x."""
@@ -452,7 +386,15 @@ class _Fit:
     def prediction_half_width(self, x: np.ndarray, level: float) -> np.ndarray:
         """Half-width of the prediction interval of a new observation at x: wider the further x is from the data."""
         se = self.residual_std * np.sqrt(1.0 + 1.0 / self.n + (x - self.x_mean) ** 2 / self.sxx)
-        return _t_quantile(level, self.df) * se
+        return _t_critical(level, self.df) * se
+
+
+def _t_critical(level: float, df: int) -> float:
+    """The t such that P(|T| <= t) = level for Student's t with df degrees of freedom (0.95: the two-sided 95%
+    critical value)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2.0, df))
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> _Fit | None:
@@ -475,7 +417,7 @@ def _fit(x: np.ndarray, y: np.ndarray) -> _Fit | None:
 def comprehensive(entries: Sequence[EntryFacts], *, tz: tzinfo, today: date) -> dict:
     """Descriptive facts about a whole journal: counts and period, daily sentiment with its rolling mean, labels,
     emotions, themes, writing patterns, best and worst weeks, daily mood. Entries may come in any order."""
-    with _one_blas_thread():
+    with _one_thread():
         return _comprehensive(_table(entries, tz), today, tz)
 
 
@@ -674,21 +616,30 @@ def _themes(table: _Table) -> dict:
 
 
 def _choose_clusters(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Labels, centres and mean silhouette of the clustering into k in 2..MAX_THEMES themes with the best silhouette.
+    """Labels, unit centres and mean silhouette of the clustering into k in 2..MAX_THEMES themes with the best
+    silhouette (k is 1, silhouette 0, when the entries have fewer than two distinct embeddings).
 
-    The entries are over-segmented once into the largest k (best of KMEANS_INITS k-means++ runs), then the two
-    clusters whose union loses the least cohesion are merged, again and again down to two: each k costs a merge and a
-    silhouette instead of k-means runs of its own, and pieces of one real theme, being close, are merged first.
-    The chosen partition is then refined by k-means from its merged centres."""
+    The entries are over-segmented once into the largest k by scikit-learn's KMeans (k-means++ from a fixed seed),
+    then the two clusters whose union loses the least cohesion are merged, again and again down to two: each k costs
+    a merge and a silhouette instead of k-means runs of its own, and pieces of one real theme, being close, are merged
+    first. (A KMeans per k took 190 against 85 ms of CPU on the benchmark's 1,000 entries, and chose worse themes:
+    k=4 at silhouette 0.32 against k=5 at 0.40.) The chosen partition is then refined by k-means from its merged
+    centres."""
     n = len(x)
-    k_max = min(MAX_THEMES, n // MIN_THEME_ENTRIES)
+    # k-means cannot find more clusters than there are distinct points (the same text gives the same embedding).
+    k_max = min(MAX_THEMES, n // MIN_THEME_ENTRIES, len({row.tobytes() for row in x}))
+    if k_max < 2:
+        centre = x.mean(axis=0, keepdims=True)
+        return np.zeros(n, dtype=np.int64), centre / max(float(np.linalg.norm(centre)), 1e-12), 0.0
     sample = np.arange(n)
     if n > SILHOUETTE_SAMPLE:
         sample = np.sort(np.random.default_rng(SEED).choice(n, SILHOUETTE_SAMPLE, replace=False))
-    # Cosine distances of the (sampled) entries, computed once for every k.
-    distances = 1.0 - x[sample] @ x[sample].T
-    runs = [_lloyd(x, _seed_centres(x, k_max, np.random.default_rng([SEED, run]))) for run in range(KMEANS_INITS)]
-    labels, _, _ = max(runs, key=lambda run: run[2])
+    # Cosine distances of the (sampled) entries, computed once for every k: silhouette_score's own sample_size would
+    # compute them again for each k. Both it and KMeans are faster on float64 (in float32 they upcast row by row).
+    distances = np.maximum(1.0 - x[sample] @ x[sample].T, 0.0).astype(np.float64)
+    np.fill_diagonal(distances, 0.0)
+    x64 = x.astype(np.float64)
+    labels = _kmeans(x64, k_max, "k-means++")[0]
     sums = _cluster_sums(x, labels, k_max).astype(np.float64)
     group = np.arange(k_max)  # the merged cluster each of the k_max clusters now belongs to
     best: tuple[float, np.ndarray] | None = None
@@ -707,17 +658,28 @@ def _choose_clusters(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
             sums[keep] += sums[gone]
             group[group == gone] = keep
         merged_labels = np.unique(group, return_inverse=True)[1][labels]
-        score = _silhouette(distances, merged_labels[sample], k)
+        score = _silhouette(distances, merged_labels[sample])
         # >=: on a tie the fewer, broader themes win.
         if best is None or score >= best[0] - 1e-9:
             best = score, merged_labels
     assert best is not None
-    merged_labels = best[1]
+    score, merged_labels = best
     k = int(merged_labels.max()) + 1
-    centres = _cluster_sums(x, merged_labels, k)
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    labels, centres, _ = _lloyd(x, centres)
-    return labels, centres, _silhouette(distances, labels[sample], k)
+    labels, centres = _kmeans(x64, k, _cluster_sums(x64, merged_labels, k) / np.bincount(merged_labels)[:, None])
+    centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    if not np.array_equal(labels, merged_labels):
+        score = _silhouette(distances, labels[sample])
+    return labels, centres, score
+
+
+def _kmeans(x: np.ndarray, k: int, init: str | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and centres of scikit-learn's k-means (Lloyd) from the given centres, or from k-means++ seeds (best of
+    KMEANS_INITS runs) drawn from the fixed seed. tol=0: it stops when no entry changes cluster."""
+    from sklearn.cluster import KMeans
+
+    fitted = KMeans(k, init=init, n_init=KMEANS_INITS if isinstance(init, str) else 1, max_iter=KMEANS_ITERATIONS,
+                    tol=0.0, random_state=SEED).fit(x)
+    return fitted.labels_.astype(np.int64), fitted.cluster_centers_
 
 
 def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -726,60 +688,13 @@ def _cluster_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     return one_hot @ x
 
 
-def _seed_centres(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeds under cosine distance."""
-    n = len(x)
-    centres = np.empty((k, x.shape[1]), dtype=x.dtype)
-    centres[0] = x[rng.integers(n)]
-    nearest = 1.0 - x @ centres[0]
-    for j in range(1, k):
-        weights = np.maximum(nearest, 0.0).astype(np.float64) ** 2
-        total = weights.sum()
-        pick = rng.choice(n, p=weights / total) if total > 0 else rng.integers(n)
-        centres[j] = x[pick]
-        nearest = np.minimum(nearest, 1.0 - x @ centres[j])
-    return centres
+def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of the entries under their precomputed distances; 0 when they fall in a single cluster."""
+    from sklearn.metrics import silhouette_score
 
-
-def _lloyd(x: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Spherical k-means (cosine similarity, unit centres) from the given centres: the labels, the centres and the
-    summed similarity of the entries to their centres (higher is tighter)."""
-    n, k = len(x), len(centres)
-    labels = np.full(n, -1)
-    similarity = x @ centres.T
-    for _ in range(KMEANS_ITERATIONS):
-        new_labels = similarity.argmax(axis=1)
-        if np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        sums = _cluster_sums(x, labels, k)
-        norms = np.linalg.norm(sums, axis=1)
-        empty = norms == 0
-        if empty.any():
-            # An emptied cluster restarts at the entries worst served by their centres.
-            worst = np.argsort(similarity[np.arange(n), labels], kind="stable")[:int(empty.sum())]
-            sums[empty], norms[empty] = x[worst], 1.0
-        centres = (sums / norms[:, None]).astype(x.dtype)
-        similarity = x @ centres.T
-    labels = similarity.argmax(axis=1)
-    return labels, centres, float(similarity[np.arange(n), labels].sum())
-
-
-def _silhouette(distances: np.ndarray, labels: np.ndarray, k: int) -> float:
-    """Mean silhouette; an entry alone in its cluster scores 0, as usual."""
-    n = len(labels)
-    one_hot = np.zeros((n, k), dtype=distances.dtype)
-    one_hot[np.arange(n), labels] = 1.0
-    sizes = one_hot.sum(axis=0)
-    totals = distances @ one_hot
-    own = totals[np.arange(n), labels] / np.maximum(sizes[labels] - 1, 1)
-    others = np.where(one_hot > 0, np.inf, totals / np.maximum(sizes, 1))
-    others[:, sizes == 0] = np.inf
-    nearest = others.min(axis=1)
-    denominator = np.maximum(own, nearest)
-    scores = np.where((sizes[labels] > 1) & (denominator > 0), (nearest - own) / np.where(denominator > 0,
-                                                                                          denominator, 1.0), 0.0)
-    return float(scores.mean())
+    if len(np.unique(labels)) < 2:
+        return 0.0
+    return float(silhouette_score(distances, labels, metric="precomputed"))
 
 
 def _distinctive_words(texts: list[str], labels: np.ndarray, k: int) -> list[list[str]]:
@@ -875,8 +790,10 @@ def _negative_trend(table: _Table, end: int) -> tuple[dict | None, dict | None]:
     fit = _fit((days - end).astype(np.float64), means)
     if fit is None:
         return None, None
-    half = _t_quantile(0.95, fit.df) * fit.std_error
-    p_falling = _t_lower(fit.t, fit.df)
+    from scipy import stats
+
+    half = _t_critical(0.95, fit.df) * fit.std_error
+    p_falling = float(stats.t.cdf(fit.t, fit.df))  # one-sided: P(T <= t)
     change = fit.slope * (RECENT_DAYS - 1)
     trend = {
         "window": _window(end, RECENT_DAYS),
@@ -902,6 +819,8 @@ def _volatility(table: _Table, end: int) -> tuple[dict | None, dict | None]:
     """Swings of the daily mean score in the last RECENT_DAYS days against the RECENT_DAYS before: the residual
     standard deviations around each window's own least-squares line (so a steady fall, already a trend, is not
     also called volatile), compared by an F-test."""
+    from scipy import stats
+
     fits = []
     for offset in (0, RECENT_DAYS):
         stop = end - offset
@@ -914,7 +833,7 @@ def _volatility(table: _Table, end: int) -> tuple[dict | None, dict | None]:
     (recent, recent_rows), (previous, _) = fits
     if previous.residual_std > 0:
         ratio = recent.residual_std / previous.residual_std
-        p_value = _f_upper(ratio ** 2, recent.df, previous.df)
+        p_value = float(stats.f.sf(ratio ** 2, recent.df, previous.df))
     else:
         ratio, p_value = (math.inf, 0.0) if recent.residual_std > 0 else (1.0, 1.0)
     volatility = {
