@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import numpy as np
+
 from meditrack.inference.types import Label
 
 # Sentence boundaries, or line breaks: chunks end where a reader would pause.
@@ -85,3 +87,15 @@ def mean_labels(results: list[list[Label]], *, owners: list[int], weights: list[
     return [sorted((Label(label, score / mass[i]) for label, score in totals[i].items()),
                    key=lambda item: item.score, reverse=True)
             for i in range(count)]
+
+
+def mean_vectors(vectors: list[list[float]], *, owners: list[int], weights: list[int], count: int
+                 ) -> list[list[float]]:
+    """Each text's embedding: its chunks' vectors averaged, weighted by length, and scaled to unit length."""
+    if not count:
+        return []
+    chunk_vectors = np.asarray(vectors, dtype=np.float64)
+    sums = np.zeros((count, chunk_vectors.shape[1]))
+    np.add.at(sums, owners, chunk_vectors * np.asarray(weights, dtype=np.float64)[:, None])
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.where(norms == 0, 1.0, norms)).tolist()

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from meditrack.errors import ApplicationError
 from meditrack.inference import metrics
 from meditrack.inference.backends import get_backend
-from meditrack.inference.chunking import mean_labels, split_for_window
+from meditrack.inference.chunking import mean_labels, mean_vectors, split_for_window
 from meditrack.inference.errors import BadInput, ModelUnavailable, RateLimited
 from meditrack.inference.guards import parse_structured
 from meditrack.inference.prompts import approx_tokens, fit_history
@@ -184,10 +184,7 @@ def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
     backend = get_backend(spec.backend)
     if spec.backend == BackendName.BUILTIN:
         return backend.classify(spec, texts)  # the analyser splits long texts itself
-    count = backend.token_counter(spec)
-    # Two positions go to the model's start and end markers; an estimate of the count keeps a margin.
-    limit = spec.context_window - 2 if count else (spec.context_window - 2) * 3 // 4
-    chunks, owners, weights = split_for_window(texts, count_tokens=count or approx_tokens, max_tokens=limit)
+    chunks, owners, weights = _split_for(spec, backend, texts)
     # Some checkpoints name their classes LABEL_0, LABEL_1…: the registry's label_map says what they mean.
     names = {str(k): v for k, v in spec.params.get("label_map", {}).items()}
     rows = [[Label(names.get(label.label, label.label).lower(), label.score) for label in row]
@@ -199,9 +196,25 @@ def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
 
 
 def text_embed(*, tier: str, texts: list[str], user_id: int | None = None) -> tuple[str, list[list[float]]]:
+    """One batched call: a unit vector for each text, and the slug of the model that served. A text longer than
+    the model's window is split and its parts' vectors averaged by length, never cut."""
     spec, vectors = _serve(tier=tier, task=Task.EMBEDDING, user_id=user_id, requested=None,
-                           fn=lambda spec: get_backend(spec.backend).embed(spec, texts))
+                           fn=lambda spec: _embed_whole(spec, texts))
     return spec.slug, vectors
+
+
+def _embed_whole(spec: ModelSpec, texts: list[str]) -> list[list[float]]:
+    backend = get_backend(spec.backend)
+    chunks, owners, weights = _split_for(spec, backend, texts)
+    return mean_vectors(backend.embed(spec, chunks), owners=owners, weights=weights, count=len(texts))
+
+
+def _split_for(spec: ModelSpec, backend, texts: list[str]) -> tuple[list[str], list[int], list[int]]:
+    """The texts' chunks that fit the model's window, the text each belongs to, and their token counts."""
+    count = backend.token_counter(spec)
+    # Two positions go to the model's start and end markers; an estimate of the count keeps a margin.
+    limit = spec.context_window - 2 if count else (spec.context_window - 2) * 3 // 4
+    return split_for_window(texts, count_tokens=count or approx_tokens, max_tokens=limit)
 
 
 def speech_transcribe(*, user, audio: bytes) -> tuple[str, Transcript]:
