@@ -705,7 +705,8 @@ def _distinctive_words(texts: list[str], labels: np.ndarray, k: int) -> list[lis
     # keywords are ever decoded. Bytes from 128 up belong to non-ASCII letters and stay in their words.
     words_of = [set(_normalise(text).encode().translate(_WORD_BYTES).split()) - _STOP_BYTES for text in texts]
     every = list(chain.from_iterable(words_of))
-    vocabulary = {word: index for index, word in enumerate(dict.fromkeys(every))}
+    # Sorted: sets iterate in hash order, which changes between processes, and ties must not.
+    vocabulary = {word: index for index, word in enumerate(sorted(set(every)))}
     word_ids = np.fromiter(map(vocabulary.__getitem__, every), np.int64, len(every))
     doc_ids = np.repeat(labels, np.fromiter(map(len, words_of), np.int64, len(words_of)))
     usable = np.fromiter((len(w) > 2 for w in vocabulary), bool, len(vocabulary))
