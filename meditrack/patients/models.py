@@ -20,8 +20,10 @@ class Patient(models.Model):
     patient_id = models.CharField(max_length=20, unique=True, help_text="Stable public id, e.g. PAT-001.",
                                   validators=[RegexValidator(PATIENT_ID_RE, "Use capital letters, a dash and "
                                                                             "digits, e.g. PAT-001.")])
+    # Access follows the role: a clinician's account linked here, or a patient's assigned below, would reach nothing.
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="patient_record", help_text="The patient's own account, if any.")
+                                limit_choices_to={"role": "patient"}, related_name="patient_record",
+                                help_text="The patient's own account, if any.")
     name = models.CharField(max_length=150)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -38,7 +40,8 @@ class Patient(models.Model):
 
 
 class CareAssignment(models.Model):
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments",
+                                  limit_choices_to={"role": "clinician"})
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_assignments")
     assigned_at = models.DateTimeField(auto_now_add=True)
 
