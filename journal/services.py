@@ -28,7 +28,7 @@ from meditrack.patients.selectors import clinician_ids_for
 logger = logging.getLogger("meditrack.journal")
 
 # Bumped when the way entries are analysed changes, so `analyze_journal --stale` redoes older analyses.
-ANALYSIS_VERSION = "2026.11-1"
+ANALYSIS_VERSION = "2026.11-2"  # -2: entries longer than the embedding window are embedded whole
 ANALYSIS_BATCH = 64
 ANALYSIS_BATCH_CHARS = 200_000
 # A worker's claim on a batch; past it, another worker may take the entries (the first one died).
