@@ -23,7 +23,8 @@ from meditrack.inference import services as inference
 from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
-from meditrack.patients.selectors import clinician_ids_for
+from meditrack.patients.models import CareAlert
+from meditrack.patients.services import care_alert_raise
 
 logger = logging.getLogger("meditrack.journal")
 
@@ -133,8 +134,10 @@ def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
     if analyse:
         transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
     if alert:
+        # The care team's alert is saved with the entry, so it is never lost; the writer is shown help at once.
+        care_alert_raise(patient_user=entry.owner, kind=CareAlert.Kind.CRISIS_LANGUAGE)
         entry_id = entry.pk
-        transaction.on_commit(lambda: crisis_alert(entry_id=entry_id), robust=True)
+        transaction.on_commit(lambda: crisis_support_notify(entry_id=entry_id), robust=True)
 
 
 # ---- spoken entries
@@ -227,19 +230,13 @@ def voice_entry_failed(*, job_id: str, code: str) -> None:
 
 # ---- crisis
 
-def crisis_alert(*, entry_id: int) -> None:
-    """Tell the writer where help is, and their care team that someone may need them: no words of the entry."""
-    entry = JournalEntry.objects.select_related("owner").get(pk=entry_id)
+def crisis_support_notify(*, entry_id: int) -> None:
+    """Tell the writer where help is (their care team's alert is saved with the entry): no words of the entry."""
+    entry = JournalEntry.objects.get(pk=entry_id)
     logger.warning("crisis language flagged", extra={"entry_id": entry.pk, "user_id": entry.owner_id})
     user_notify(user_id=entry.owner_id, event={
         "type": "journal.crisis", "entry_id": entry.pk, "resources": SUPPORT_RESOURCES,
         "message": "You are not alone. If you are in danger, call your local emergency number now."})
-    record = getattr(entry.owner, "patient_record", None)
-    for clinician_id in clinician_ids_for(user=entry.owner):
-        user_notify(user_id=clinician_id, event={
-            "type": "patient.alert", "patient_id": record.patient_id if record else None,
-            "message": f"{record.patient_id if record else 'A patient'}: a journal entry may need your attention "
-                       "today (crisis language)."})
 
 
 # ---- analysis

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.models import CareAlert, CareAssignment, Medication, MedicationIntake, Patient, Vital
 
 
 class CareAssignmentInline(admin.TabularInline):
@@ -58,3 +58,11 @@ class MedicationIntakeAdmin(admin.ModelAdmin):
     date_hierarchy = "scheduled_at"
     list_select_related = ["medication__patient"]
     raw_id_fields = ["medication"]
+
+
+@admin.register(CareAlert)
+class CareAlertAdmin(admin.ModelAdmin):
+    list_display = ["patient", "kind", "raised_at", "seen_at", "seen_by"]
+    list_filter = ["kind", ("seen_at", admin.EmptyFieldListFilter)]
+    search_fields = ["patient__patient_id", "patient__name"]
+    readonly_fields = ["patient", "kind", "raised_at", "seen_at", "seen_by"]

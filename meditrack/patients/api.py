@@ -3,7 +3,8 @@
 Who may do what: ``selectors.patient_get`` decides who reaches a patient (its clinicians and the
 patient themself; 404 for everyone else, whether or not the patient exists). A patient may read their
 own record and add their own readings and intakes; changing the record or its medications, importing
-a bundle and creating or deleting patients is for clinicians (403 for the patient).
+a bundle, creating or deleting patients and reading or clearing care alerts is for clinicians (403 for
+the patient).
 """
 
 import json
@@ -24,6 +25,8 @@ from meditrack.errors import ApplicationError
 from meditrack.patients import selectors, services
 from meditrack.patients.serializers import (
     AdherenceSerializer,
+    CareAlertQuerySerializer,
+    CareAlertSerializer,
     ImportResultSerializer,
     IntakeInputSerializer,
     IntakeQuerySerializer,
@@ -242,6 +245,26 @@ class IntakeListApi(APIView):
         intake, created = services.intake_record(medication=medication, **fields)
         return Response(IntakeSerializer(intake).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CareAlertListApi(APIView):
+    @extend_schema(parameters=[CareAlertQuerySerializer], responses=CareAlertSerializer(many=True),
+                   summary="A patient's care alerts, newest first (clinicians)",
+                   description="Kept until a clinician marks them seen; 'patient.alert' on /ws/notifications/ "
+                               "announces a new one. They name what happened, never the patient's words.")
+    def get(self, request, patient_id):
+        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        alerts = selectors.care_alerts_list(patient=patient, open_only=_query(CareAlertQuerySerializer,
+                                                                              request)["open"])
+        return _paginate(self, request, alerts, CareAlertSerializer)
+
+
+class CareAlertSeenApi(APIView):
+    @extend_schema(request=None, responses=CareAlertSerializer, summary="Mark a care alert seen (clinicians)")
+    def post(self, request, patient_id, alert_id):
+        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        alert = selectors.care_alert_get(patient=patient, alert_id=alert_id)
+        return Response(CareAlertSerializer(services.care_alert_mark_seen(alert=alert, clinician=request.user)).data)
 
 
 class FhirApi(APIView):

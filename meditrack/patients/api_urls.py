@@ -11,5 +11,8 @@ urlpatterns = [
     path("patients/<str:patient_id>/medications/<int:medication_id>", api.MedicationDetailApi.as_view(),
          name="api-patient-medication"),
     path("patients/<str:patient_id>/intakes", api.IntakeListApi.as_view(), name="api-patient-intakes"),
+    path("patients/<str:patient_id>/alerts", api.CareAlertListApi.as_view(), name="api-patient-alerts"),
+    path("patients/<str:patient_id>/alerts/<int:alert_id>/seen", api.CareAlertSeenApi.as_view(),
+         name="api-patient-alert-seen"),
     path("patients/<str:patient_id>/fhir", api.FhirApi.as_view(), name="api-patient-fhir"),
 ]

@@ -52,6 +52,29 @@ class CareAssignment(models.Model):
         return f"{self.clinician} → {self.patient}"
 
 
+class CareAlert(models.Model):
+    """Something about a patient that their clinicians should see, kept until one of them marks it seen: the
+    live notification reaches only the clinicians online at that moment. It says what kind of thing happened,
+    never the patient's words."""
+
+    class Kind(models.TextChoices):
+        CRISIS_LANGUAGE = "crisis_language", "Crisis or self-harm language in the journal"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["patient", "seen_at"], name="alert_patient_seen")]
+
+    def __str__(self):
+        return f"{self.patient} {self.kind} ({'seen' if self.seen_at else 'open'})"
+
+
 class Vital(models.Model):
     class Kind(models.TextChoices):
         SYSTOLIC = "bp_systolic", "Blood pressure, systolic"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
-from meditrack.patients.models import PATIENT_ID_RE, Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.models import PATIENT_ID_RE, CareAlert, Medication, MedicationIntake, Patient, Vital
 
 
 def patients_visible_to(*, user: User) -> QuerySet[Patient]:
@@ -46,11 +46,24 @@ MAX_RANGE = timedelta(days=5 * 365 + 2)  # five years, leap days included
 
 def patient_get_for_change(*, user: User, patient_id: str) -> Patient:
     """Like patient_get, then 403 unless the user is one of its clinicians: a patient may read their own
-    record and add readings and intakes, but only clinicians change the record or its medications."""
+    record and add readings and intakes, but only clinicians change the record or its medications, and
+    only they read and clear its care alerts."""
     patient = patient_get(user=user, patient_id=patient_id)
     if user.role != User.Role.CLINICIAN:
-        raise PermissionDenied("Only the patient's clinicians may change this.")
+        raise PermissionDenied("Only the patient's clinicians may do this.")
     return patient
+
+
+def care_alerts_list(*, patient: Patient, open_only: bool = False) -> QuerySet[CareAlert]:
+    alerts = CareAlert.objects.filter(patient=patient).select_related("seen_by")
+    return alerts.filter(seen_at__isnull=True) if open_only else alerts
+
+
+def care_alert_get(*, patient: Patient, alert_id: int) -> CareAlert:
+    try:
+        return CareAlert.objects.get(patient=patient, pk=alert_id)
+    except CareAlert.DoesNotExist:
+        raise Http404("No such alert.") from None
 
 
 def time_range(*, start: date | datetime | None = None,
@@ -168,6 +181,7 @@ class PatientOverview:
     scheduled: int
     last_reading_at: datetime | None
     age: int | None
+    open_alerts: int
 
 
 def age_on(born: date | None, day: date) -> int | None:
@@ -188,6 +202,7 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
         bp_at=latest(Vital.Kind.SYSTOLIC, "measured_at"),
         last_reading_at=Subquery(Vital.objects.filter(patient=OuterRef("pk")).order_by("-measured_at")
                                  .values("measured_at")[:1]),
+        open_alerts=Count("alerts", filter=Q(alerts__seen_at__isnull=True), distinct=True),
     ).order_by("patient_id"))
     rows = (MedicationIntake.objects.filter(medication__patient__in=[p.pk for p in patients], scheduled_at__gte=since)
             .values("medication__patient_id").annotate(**_adherence_counts()).order_by())
@@ -200,7 +215,8 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
                     if p.systolic is not None and p.diastolic is not None else None)
         out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
                                    adherence_rate(taken=row["taken"], late=row["late"], scheduled=row["scheduled"]),
-                                   row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today)))
+                                   row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today),
+                                   p.open_alerts))
     return out
 
 

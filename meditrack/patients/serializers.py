@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meditrack.patients import thresholds
-from meditrack.patients.models import Medication, MedicationIntake, Patient, Vital
+from meditrack.patients.models import CareAlert, Medication, MedicationIntake, Patient, Vital
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -178,3 +178,15 @@ class ImportResultSerializer(serializers.Serializer):
     imported = ImportedCountsSerializer(source="*")
     duplicates = serializers.IntegerField(help_text="Already there, not imported again.")
     skipped = serializers.ListField(child=serializers.DictField(), help_text="Entries deliberately not imported.")
+
+
+class CareAlertSerializer(serializers.ModelSerializer):
+    seen_by = serializers.CharField(source="seen_by.get_full_name", default=None, read_only=True)
+
+    class Meta:
+        model = CareAlert
+        fields = ["id", "kind", "raised_at", "seen_at", "seen_by"]
+
+
+class CareAlertQuerySerializer(serializers.Serializer):
+    open = serializers.BooleanField(required=False, default=False, help_text="Only alerts nobody has marked seen.")

@@ -2,17 +2,21 @@
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from journal.selectors import entries_visible_to
 from meditrack.accounts.models import User
-from meditrack.patients import selectors, thresholds
+from meditrack.patients import selectors, services, thresholds
 from meditrack.patients.models import Vital
 
 RANGES = {"30": 30, "90": 90, "180": 180, "365": 365, "all": None}
 DEFAULT_RANGE = "90"
 ADHERENCE_DAYS = 30
+SHARED_ENTRIES = 10
 
 
 @login_required
@@ -44,11 +48,16 @@ def detail(request, patient_id: str):
         latest.append((vital, band, thresholds.is_out_of_range(vital.kind, vital.value)))
     order = list(Vital.Kind.values)
     latest.sort(key=lambda row: order.index(row[0].kind))
+    is_clinician = request.user.role == User.Role.CLINICIAN
     return render(request, "patients/detail.html", {
         "patient": patient,
         "age": selectors.age_on(patient.date_of_birth, timezone.localdate()),
         "clinicians": patient.clinicians.order_by("display_name"),
-        "is_clinician": request.user.role == User.Role.CLINICIAN,
+        "is_clinician": is_clinician,
+        "alerts": selectors.care_alerts_list(patient=patient, open_only=True) if is_clinician else [],
+        # What the patient chose to share; the patient reads their whole journal on the journal pages.
+        "shared_entries": (entries_visible_to(user=request.user, patient_id=patient.patient_id)[:SHARED_ENTRIES]
+                           if is_clinician else []),
         "series": selectors.vital_series(patient=patient, start=start),
         "latest": latest,
         "medications": medications,
@@ -56,3 +65,13 @@ def detail(request, patient_id: str):
         "range_key": range_key,
         "adherence_days": ADHERENCE_DAYS,
     })
+
+
+@login_required
+@require_POST
+def alert_seen(request, patient_id: str, alert_id: int):
+    patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+    services.care_alert_mark_seen(alert=selectors.care_alert_get(patient=patient, alert_id=alert_id),
+                                  clinician=request.user)
+    messages.success(request, "Alert marked as seen.")
+    return redirect("patients:detail", patient_id=patient.patient_id)

@@ -94,3 +94,17 @@ def test_it_indexes_vitals_by_patient_and_time():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, Vital._meta.db_table)
     assert any(c["index"] and c["columns"] == ["patient_id", "measured_at"] for c in constraints.values())
+
+
+def test_the_clinician_reads_only_the_entries_the_patient_shared(client, clinician, patient, record):
+    from journal import services as journal
+
+    journal.entry_create(owner=patient, text="Shared: the new dose makes me dizzy after lunch.",
+                         shared_with_care_team=True)
+    journal.entry_create(owner=patient, text="Private: a row with my brother.")
+    client.force_login(clinician)
+    page = client.get("/patients/PAT-001/").content.decode()
+    assert "the new dose makes me dizzy" in page and "a row with my brother" not in page
+    assert "analysing…" in page  # its analysis is on its way
+    client.force_login(patient)
+    assert "Shared journal" not in client.get("/patients/PAT-001/").content.decode()
