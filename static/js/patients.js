@@ -87,6 +87,9 @@
         scales: {
           x: {
             type: "linear",
+            // The readings' own span: a "nice" linear bound would run weeks past today.
+            min: s.points[0][0],
+            max: s.points[s.points.length - 1][0],
             ticks: { maxTicksLimit: 6, callback: (value) => day.format(new Date(value)) },
             grid: { display: false },
           },
