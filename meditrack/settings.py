@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "IntakeStatusEnum": "meditrack.patients.models.MedicationIntake.Status",
         "VitalSourceEnum": "meditrack.patients.models.Vital.Source",
         "ReportStatusEnum": "meditrack.reports.models.AnalysisReport.Status",
+        "VitalKindEnum": "meditrack.patients.models.Vital.Kind",
+        "CareAlertKindEnum": "meditrack.patients.models.CareAlert.Kind",
     },
     # Served from our own static files: the docs work offline and without a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
