@@ -66,3 +66,6 @@ class CareAlertAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("seen_at", admin.EmptyFieldListFilter)]
     search_fields = ["patient__patient_id", "patient__name"]
     readonly_fields = ["patient", "kind", "raised_at", "seen_at", "seen_by"]
+
+    def has_add_permission(self, request):
+        return False  # alerts come from what patients write, never typed in by hand

@@ -47,10 +47,12 @@ MIN_CITED_FACTS = 3
 Status = AnalysisReport.Status
 PROGRESS = {Status.QUEUED: 0, Status.COMPUTING_FACTS: 10, Status.WRITING: 35, Status.CHECKING: 75, Status.DONE: 100}
 MESSAGES = {
-    Status.COMPUTING_FACTS: "Report: computing the facts…",
-    Status.WRITING: "Report: the model is writing the summary…",
-    Status.CHECKING: "Report: checking every number…",
+    Status.COMPUTING_FACTS: "Computing the facts…",
+    Status.WRITING: "The model is writing the summary…",
+    Status.CHECKING: "Checking every number against the facts…",
 }
+# Shown instead of the writing step's message when the first draft failed the check.
+REWRITE_MESSAGE = "The draft had numbers that are not in the facts: the model is writing it again…"
 
 
 def _years_before(day: date, years: int) -> date:
@@ -168,7 +170,8 @@ def _notify(report: AnalysisReport, event: dict) -> None:
         logger.warning("report notification failed", extra={"report_id": report.pk}, exc_info=True)
 
 
-def _advance(report: AnalysisReport, run_id: uuid.UUID, *, notify: bool = True, **fields) -> None:
+def _advance(report: AnalysisReport, run_id: uuid.UUID, *, notify: bool = True, message: str | None = None,
+             **fields) -> None:
     """Save these fields if this run still owns the report, and push the progress."""
     if not AnalysisReport.objects.filter(pk=report.pk, run_id=run_id).update(**fields):
         raise _Superseded
@@ -176,7 +179,7 @@ def _advance(report: AnalysisReport, run_id: uuid.UUID, *, notify: bool = True, 
         setattr(report, name, value)
     if notify and "status" in fields:
         _notify(report, {"type": "report.progress", "status": report.status, "progress": report.progress,
-                         "message": MESSAGES.get(report.status, "Report: working…")})
+                         "message": message or MESSAGES.get(report.status, "Working…")})
 
 
 def _ms(since: float) -> float:
@@ -196,7 +199,7 @@ def _write_narrative(report: AnalysisReport, run_id: uuid.UUID, facts: dict) -> 
             raise ApplicationError("The requester's account is gone.", code="no_requester")
         for attempt in range(1, MODEL_ATTEMPTS + 1):
             if attempt > 1:
-                _advance(report, run_id, status=Status.WRITING, progress=80)
+                _advance(report, run_id, status=Status.WRITING, progress=80, message=REWRITE_MESSAGE)
                 connection.close()
             reply = inference.chat_complete(user=user, messages=conversation, max_new_tokens=NARRATIVE_MAX_TOKENS)
             model, attempts, draft = reply.model, attempt, reply.text.strip()

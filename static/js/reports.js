@@ -47,7 +47,7 @@
       if (String(event.report_id) !== String(reportId)) return;
       if (event.type === "report.ready") update("done", 100);
       else if (event.type === "report.failed") update("failed", last);
-      else if (event.type === "report.progress") update(event.status, event.progress);
+      else if (event.type === "report.progress") update(event.status, event.progress, event.message);
     });
     async function poll() {
       if (finished) return;

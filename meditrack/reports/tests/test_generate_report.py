@@ -145,8 +145,10 @@ def test_it_asks_again_once_naming_the_wrong_numbers(clinician_api, dataset, per
     assert [m["role"] for m in retry] == ["system", "user", "assistant", "user"]
     assert retry[2]["content"] == WRONG
     assert retry[3]["content"].startswith("These numbers in your summary are not in the facts: 163.")
-    assert [(e["status"], e["progress"]) for e in inbox()] == [
+    events = inbox()
+    assert [(e["status"], e["progress"]) for e in events] == [
         ("computing_facts", 10), ("writing", 35), ("checking", 75), ("writing", 80), ("checking", 90), ("done", 100)]
+    assert "writing it again" in events[3]["message"] and "writing it again" not in events[1]["message"]
 
 
 def test_it_renders_the_narrative_from_the_facts_when_the_model_is_wrong_twice(clinician_api, dataset, period,
