@@ -134,10 +134,10 @@ def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
     if analyse:
         transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
     if alert:
-        # The care team's alert is saved with the entry, so it is never lost; the writer is shown help at once.
-        care_alert_raise(patient_user=entry.owner, kind=CareAlert.Kind.CRISIS_LANGUAGE)
+        # The writer is shown help first; the care team's alert is saved with the entry, so it is never lost.
         entry_id = entry.pk
-        transaction.on_commit(lambda: crisis_support_notify(entry_id=entry_id), robust=True)
+        transaction.on_commit(lambda: crisis_support_notify(owner_id=owner_id, entry_id=entry_id), robust=True)
+        care_alert_raise(patient_user=entry.owner, kind=CareAlert.Kind.CRISIS_LANGUAGE)
 
 
 # ---- spoken entries
@@ -230,12 +230,11 @@ def voice_entry_failed(*, job_id: str, code: str) -> None:
 
 # ---- crisis
 
-def crisis_support_notify(*, entry_id: int) -> None:
+def crisis_support_notify(*, owner_id: int, entry_id: int) -> None:
     """Tell the writer where help is (their care team's alert is saved with the entry): no words of the entry."""
-    entry = JournalEntry.objects.get(pk=entry_id)
-    logger.warning("crisis language flagged", extra={"entry_id": entry.pk, "user_id": entry.owner_id})
-    user_notify(user_id=entry.owner_id, event={
-        "type": "journal.crisis", "entry_id": entry.pk, "resources": SUPPORT_RESOURCES,
+    logger.warning("crisis language flagged", extra={"entry_id": entry_id, "user_id": owner_id})
+    user_notify(user_id=owner_id, event={
+        "type": "journal.crisis", "entry_id": entry_id, "resources": SUPPORT_RESOURCES,
         "message": "You are not alone. If you are in danger, call your local emergency number now."})
 
 

@@ -9,6 +9,7 @@ from knox.models import AuthToken
 
 from journal import services
 from meditrack.asgi import application
+from meditrack.patients.models import CareAlert
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 CRISIS = "I can't do this anymore. I want to end my life."
@@ -38,6 +39,7 @@ async def test_it_alerts_the_writer_and_the_assigned_clinician_only(patient, rec
     assert event["type"] == "journal.crisis" and event["entry_id"] == body["id"] and event["resources"]
     alert = await care.receive_json_from(timeout=5)
     assert alert["type"] == "patient.alert" and alert["patient_id"] == "PAT-001"
+    assert alert["alert_id"] == (await database_sync_to_async(CareAlert.objects.get)(patient=record)).pk
     assert "life" not in alert["message"].lower() and CRISIS not in str(alert)
     assert await other.receive_nothing(timeout=0.5)
     for ws in (own, care, other):

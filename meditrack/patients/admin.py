@@ -63,6 +63,7 @@ class MedicationIntakeAdmin(admin.ModelAdmin):
 @admin.register(CareAlert)
 class CareAlertAdmin(admin.ModelAdmin):
     list_display = ["patient", "kind", "raised_at", "seen_at", "seen_by"]
+    list_select_related = ["patient", "seen_by"]
     list_filter = ["kind", ("seen_at", admin.EmptyFieldListFilter)]
     search_fields = ["patient__patient_id", "patient__name"]
     readonly_fields = ["patient", "kind", "raised_at", "seen_at", "seen_by"]

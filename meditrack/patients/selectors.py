@@ -34,11 +34,6 @@ def patient_get(*, user: User, patient_id: str) -> Patient:
         raise Http404("No such patient.") from None
 
 
-def clinician_ids_for(*, user: User) -> list[int]:
-    """The clinicians assigned to this user's own patient record."""
-    return list(User.objects.filter(care_assignments__patient__user=user).values_list("pk", flat=True))
-
-
 # Everything below reads data of a patient the caller already reached through patient_get.
 
 MAX_RANGE = timedelta(days=5 * 365 + 2)  # five years, leap days included

@@ -142,34 +142,6 @@ def patient_delete(*, patient: Patient) -> None:
 
 # Vitals -----------------------------------------------------------------------------------------
 
-def care_alert_raise(*, patient_user: User, kind: str) -> CareAlert | None:
-    """Keep an alert on this user's patient record until a clinician marks it seen, and push it, once the
-    transaction commits, to the clinicians online. None when the user has no record, so no care team to tell."""
-    patient = Patient.objects.filter(user=patient_user).first()
-    if patient is None:
-        return None
-    alert = CareAlert.objects.create(patient=patient, kind=kind)
-    event = {"type": "patient.alert", "alert_id": alert.pk, "patient_id": patient.patient_id, "kind": kind,
-             "message": f"{patient.patient_id}: {CareAlert.Kind(kind).label.lower()}; it may need your "
-                        "attention today."}
-    clinician_ids = list(patient.care_assignments.values_list("clinician_id", flat=True))
-
-    def push():
-        for clinician_id in clinician_ids:
-            user_notify(user_id=clinician_id, event=event)
-
-    # robust: the alert is kept whether or not the push reaches anyone.
-    transaction.on_commit(push, robust=True)
-    return alert
-
-
-def care_alert_mark_seen(*, alert: CareAlert, clinician: User) -> CareAlert:
-    """The first clinician to mark an alert seen is the one it names; marking it again changes nothing."""
-    CareAlert.objects.filter(pk=alert.pk, seen_at__isnull=True).update(seen_at=timezone.now(), seen_by=clinician)
-    alert.refresh_from_db()
-    return alert
-
-
 def vital_build(*, patient: Patient, kind: str, value: float, unit: str, measured_at: datetime,
                 source: str = Vital.Source.MANUAL, now: datetime | None = None) -> Vital:
     """A validated, unsaved reading in its kind's canonical unit. Raises ApplicationError naming the field."""
@@ -218,6 +190,36 @@ def vitals_record(*, patient: Patient, readings: list[dict]) -> list[Vital]:
             exc.fields = {f"{i}.{name}": msgs for name, msgs in (exc.fields or {}).items()}
             raise
     return Vital.objects.bulk_create(vitals)
+
+
+# Care alerts ------------------------------------------------------------------------------------
+
+def care_alert_raise(*, patient_user: User, kind: str) -> CareAlert | None:
+    """Keep an alert on this user's patient record until a clinician marks it seen, and push it, once the
+    transaction commits, to the clinicians online. None when the user has no record, so no care team to tell."""
+    patient = Patient.objects.filter(user=patient_user).first()
+    if patient is None:
+        return None
+    alert = CareAlert.objects.create(patient=patient, kind=kind)
+    event = {"type": "patient.alert", "alert_id": alert.pk, "patient_id": patient.patient_id, "kind": kind,
+             "message": f"{patient.patient_id}: {CareAlert.Kind(kind).label.lower()}; it may need your "
+                        "attention today."}
+    clinician_ids = list(patient.care_assignments.values_list("clinician_id", flat=True))
+
+    def push():
+        for clinician_id in clinician_ids:
+            user_notify(user_id=clinician_id, event=event)
+
+    # robust: the alert is kept whether or not the push reaches anyone.
+    transaction.on_commit(push, robust=True)
+    return alert
+
+
+def care_alert_mark_seen(*, alert: CareAlert, clinician: User) -> CareAlert:
+    """The first clinician to mark an alert seen is the one it names; marking it again changes nothing."""
+    CareAlert.objects.filter(pk=alert.pk, seen_at__isnull=True).update(seen_at=timezone.now(), seen_by=clinician)
+    alert.refresh_from_db()
+    return alert
 
 
 # Medications ------------------------------------------------------------------------------------

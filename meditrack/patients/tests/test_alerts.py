@@ -2,8 +2,10 @@
 was offline when the patient wrote still finds them; only the patient's clinicians reach them."""
 
 import pytest
+from django.db import transaction
 
 from journal import services as journal
+from journal.models import JournalEntry
 from meditrack.patients.models import CareAlert
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,6 +21,22 @@ def alert(patient, record):
 def test_it_keeps_an_alert_for_a_crisis_entry_without_its_words(alert, record):
     assert alert.kind == CareAlert.Kind.CRISIS_LANGUAGE and alert.seen_at is None
     assert CareAlert.objects.count() == 1
+
+
+def test_an_entry_that_is_not_saved_leaves_no_alert(patient, record):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        journal.entry_create(owner=patient, text=CRISIS)
+        raise RuntimeError("the request failed after the entry was written")
+    assert not JournalEntry.objects.exists() and not CareAlert.objects.exists()
+
+
+def test_an_edit_that_adds_crisis_language_keeps_an_alert_and_deleting_the_entry_keeps_it(patient, record):
+    entry = journal.entry_create(owner=patient, text="A quiet evening.")
+    assert not CareAlert.objects.exists()
+    journal.entry_update(entry=entry, text=CRISIS)
+    journal.entry_update(entry=entry, text=CRISIS + " Still.")  # already flagged: no second alert
+    journal.entry_delete(entry=entry)
+    assert CareAlert.objects.filter(patient=record, seen_at__isnull=True).count() == 1
 
 
 def test_an_ordinary_entry_or_a_patient_without_a_record_raises_none(patient, other_patient, record):
@@ -58,11 +76,15 @@ def test_an_alert_of_another_patient_is_a_404(alert, other_clinician, other_clin
     other = Patient.objects.create(patient_id="PAT-002", name="Bob Example")
     CareAssignment.objects.create(clinician=other_clinician, patient=other)
     assert other_clinician_api.post(f"/api/v1/patients/PAT-002/alerts/{alert.pk}/seen").status_code == 404
+    alert.refresh_from_db()
+    assert alert.seen_at is None
 
 
 def test_the_patient_cannot_read_or_clear_alerts_about_them(alert, patient_api):
     assert patient_api.get("/api/v1/patients/PAT-001/alerts").status_code == 403
     assert patient_api.post(f"/api/v1/patients/PAT-001/alerts/{alert.pk}/seen").status_code == 403
+    alert.refresh_from_db()
+    assert alert.seen_at is None
 
 
 def test_the_list_and_the_patient_page_show_the_alert_until_it_is_seen(alert, client, clinician):
