@@ -12,6 +12,7 @@ from django.utils import timezone
 from journal.insights import EntryFacts
 from journal.models import JournalEntry
 from meditrack.accounts.models import User
+from meditrack.patients.models import Patient
 from meditrack.patients.selectors import patient_get
 
 
@@ -22,11 +23,17 @@ def entries_visible_to(*, user: User, patient_id: str | None = None) -> QuerySet
     if patient_id is None:
         return entries.filter(owner=user)
     patient = patient_get(user=user, patient_id=patient_id)
-    if patient.user_id is None:
-        return entries.none()
     if patient.user_id == user.pk:
         return entries.filter(owner=user)
-    return entries.filter(owner_id=patient.user_id, shared_with_care_team=True)
+    return entries_shared_with_care_team(patient=patient)
+
+
+def entries_shared_with_care_team(*, patient: Patient) -> QuerySet[JournalEntry]:
+    """What the patient shared with their care team, for a caller who already reached the patient."""
+    if patient.user_id is None:
+        return JournalEntry.objects.none()
+    return JournalEntry.objects.select_related("analysis").filter(owner_id=patient.user_id,
+                                                                  shared_with_care_team=True)
 
 
 def entries_search(entries: QuerySet[JournalEntry], *, since: date | None = None, until: date | None = None,

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from journal.selectors import entries_visible_to
+from journal.selectors import entries_shared_with_care_team
 from meditrack.accounts.models import User
 from meditrack.patients import selectors, services, thresholds
 from meditrack.patients.models import Vital
@@ -56,8 +56,7 @@ def detail(request, patient_id: str):
         "is_clinician": is_clinician,
         "alerts": selectors.care_alerts_list(patient=patient, open_only=True) if is_clinician else [],
         # What the patient chose to share; the patient reads their whole journal on the journal pages.
-        "shared_entries": (entries_visible_to(user=request.user, patient_id=patient.patient_id)[:SHARED_ENTRIES]
-                           if is_clinician else []),
+        "shared_entries": entries_shared_with_care_team(patient=patient)[:SHARED_ENTRIES] if is_clinician else [],
         "series": selectors.vital_series(patient=patient, start=start),
         "latest": latest,
         "medications": medications,

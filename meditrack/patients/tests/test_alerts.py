@@ -63,28 +63,26 @@ def test_marking_an_alert_seen_names_who_saw_it_and_closes_it(alert, clinician, 
     assert len(clinician_api.get("/api/v1/patients/PAT-001/alerts").json()["results"]) == 1
 
 
+def assert_unseen(alert):
+    alert.refresh_from_db()
+    assert alert.seen_at is None
+
+
 def test_another_clinician_cannot_reach_the_alerts(alert, other_clinician_api):
     assert other_clinician_api.get("/api/v1/patients/PAT-001/alerts").status_code == 404
     assert other_clinician_api.post(f"/api/v1/patients/PAT-001/alerts/{alert.pk}/seen").status_code == 404
-    alert.refresh_from_db()
-    assert alert.seen_at is None
+    assert_unseen(alert)
 
 
-def test_an_alert_of_another_patient_is_a_404(alert, other_clinician, other_clinician_api):
-    from meditrack.patients.models import CareAssignment, Patient
-
-    other = Patient.objects.create(patient_id="PAT-002", name="Bob Example")
-    CareAssignment.objects.create(clinician=other_clinician, patient=other)
+def test_an_alert_of_another_patient_is_a_404(alert, other_record, other_clinician_api):
     assert other_clinician_api.post(f"/api/v1/patients/PAT-002/alerts/{alert.pk}/seen").status_code == 404
-    alert.refresh_from_db()
-    assert alert.seen_at is None
+    assert_unseen(alert)
 
 
 def test_the_patient_cannot_read_or_clear_alerts_about_them(alert, patient_api):
     assert patient_api.get("/api/v1/patients/PAT-001/alerts").status_code == 403
     assert patient_api.post(f"/api/v1/patients/PAT-001/alerts/{alert.pk}/seen").status_code == 403
-    alert.refresh_from_db()
-    assert alert.seen_at is None
+    assert_unseen(alert)
 
 
 def test_the_list_and_the_patient_page_show_the_alert_until_it_is_seen(alert, client, clinician):
