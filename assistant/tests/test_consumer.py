@@ -120,12 +120,14 @@ async def test_a_foreign_or_unknown_session_closes_with_4404(patient, other_pati
                                headers=[ORIGIN, (b"cookie", await cookie_for(patient))])
     await ws.connect()
     assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
+    await ws.disconnect()
 
 
 async def test_an_anonymous_socket_closes_with_4401(session):
     ws = WebsocketCommunicator(application, f"/ws/chat/{session.pk}/", headers=[ORIGIN])
     await ws.connect()
     assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    await ws.disconnect()
 
 
 @pytest.mark.parametrize("frame, code", [

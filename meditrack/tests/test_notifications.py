@@ -72,12 +72,16 @@ async def test_an_api_client_authenticates_with_a_bearer_header(patient):
 async def test_an_unauthenticated_socket_is_closed_with_4401(db, headers):
     ws = await connect(*headers)
     assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    # The server answers a close with a disconnect; a consumer left running holds a BRPOP that the
+    # loop's shutdown can take its 30 s socket timeout to cancel.
+    await ws.disconnect()
 
 
 async def test_a_session_cookie_without_an_origin_does_not_authenticate(patient):
     # Only browsers carry cookies, and browsers always send Origin.
     ws = await connect((b"cookie", await session_cookie(patient)))
     assert (await ws.receive_output(timeout=5))["code"] == 4401
+    await ws.disconnect()
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(patient):
