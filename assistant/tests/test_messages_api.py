@@ -44,12 +44,15 @@ async def test_with_sse_tokens_arrive_as_events_then_done(patient, session, chat
     assert events[-1][1]["content"] == "One two three"
 
 
-def test_chat_send_streams_plain_text_in_the_default_session(patient_api, patient, chat_model, chat_worker):
-    r = patient_api.post("/api/v1/chat/send", {"message": "Hi"}, format="json")
+@pytest.mark.asyncio
+async def test_chat_send_streams_plain_text_in_the_default_session(patient, chat_model, chat_worker):
+    client = AsyncClient()
+    client.cookies["sessionid"] = (await cookie_for(patient)).decode().split("=", 1)[1]
+    r = await client.post("/api/v1/chat/send", {"message": "Hi"}, content_type="application/json")
     assert r.status_code == 200
     assert r["Content-Type"] == "text/plain; charset=utf-8"
-    assert b"".join(r) == b"Hello! This is the loopback model."
-    session = ChatSession.objects.get(owner=patient)
+    assert b"".join([chunk async for chunk in r.streaming_content]) == b"Hello! This is the loopback model."
+    session = await ChatSession.objects.aget(owner=patient)
     assert r["X-Session-Id"] == str(session.pk)
     assert session.title == "Hi"
 
