@@ -7,7 +7,7 @@ adherence. `vital_aggregate_from_rows` computes the same aggregates in Python fr
 benchmark's baseline, and the tests' cross-check of the SQL.
 
 Rounding (every number a report shows is one of these, already rounded):
-  means, standard deviations, the change over the period: 1 decimal; min/max/readings: as
+  means, standard deviations, the fitted change: 1 decimal; min/max/readings: as
   measured, to 2 decimals; trend per week: 2 decimals; percentages: 1 decimal; sentiment: 2 decimals.
 """
 
@@ -23,7 +23,8 @@ from meditrack.patients import thresholds as th
 SECONDS_PER_WEEK = 7 * 24 * 3600
 TREND_MIN_READINGS = 3
 TREND_MIN_SPAN_S = 2 * 24 * 3600
-# A trend is called rising/falling when the fitted change over the period is at least this share of the mean.
+# A trend is called rising/falling when the fitted change from the first reading to the last is at least this
+# share of the mean.
 TREND_RELATIVE_CHANGE = 0.02
 
 VITAL_LABELS = {
@@ -147,14 +148,13 @@ def _day(at: datetime) -> str:
     return at.date().isoformat()
 
 
-def trend_word(slope_per_week: float | None, mean: float, days: int) -> str | None:
-    if slope_per_week is None:
+def trend_word(change: float | None, mean: float) -> str | None:
+    if change is None:
         return None
-    change = slope_per_week * days / 7
     return "stable" if abs(change) < TREND_RELATIVE_CHANGE * abs(mean) else ("rising" if change > 0 else "falling")
 
 
-def vital_fact(agg: VitalAggregate, *, days: int) -> dict:
+def vital_fact(agg: VitalAggregate) -> dict:
     """One vital kind's facts, rounded and labelled."""
     t = th.THRESHOLDS.get(agg.kind)
     lim = limits(agg.kind)
@@ -162,6 +162,8 @@ def vital_fact(agg: VitalAggregate, *, days: int) -> dict:
     slope_week = (agg.slope_per_s * SECONDS_PER_WEEK
                   if agg.slope_per_s is not None and agg.count >= TREND_MIN_READINGS and span >= TREND_MIN_SPAN_S
                   else None)
+    # Over the days the readings cover: a slope carried across the rest of the period is a guess.
+    change = slope_week * span / SECONDS_PER_WEEK if slope_week is not None else None
     has_range = t is not None and (t.normal_low is not None or t.normal_high is not None)
     out = agg.below + agg.above
     fact = {
@@ -174,8 +176,8 @@ def vital_fact(agg: VitalAggregate, *, days: int) -> dict:
         "min": rnd(agg.min, 2),
         "max": rnd(agg.max, 2),
         "trend_per_week": rnd(slope_week, 2),
-        "trend_change": rnd(slope_week * days / 7, 1) if slope_week is not None else None,
-        "trend": trend_word(slope_week, agg.mean, days),
+        "trend_change": rnd(change, 1),
+        "trend": trend_word(change, agg.mean),
         "normal_range": t.normal_text if has_range else None,
         "below_range": agg.below if has_range else None,
         "above_range": agg.above if has_range else None,
@@ -193,8 +195,8 @@ def vital_fact(agg: VitalAggregate, *, days: int) -> dict:
     return fact
 
 
-def vitals_facts(aggregates: Iterable[VitalAggregate], *, days: int) -> list[dict]:
-    return [vital_fact(a, days=days) for a in sorted(aggregates, key=lambda a: KIND_ORDER.get(a.kind, 99))]
+def vitals_facts(aggregates: Iterable[VitalAggregate]) -> list[dict]:
+    return [vital_fact(a) for a in sorted(aggregates, key=lambda a: KIND_ORDER.get(a.kind, 99))]
 
 
 def bp_crisis_fact(readings: list[tuple[datetime, float, float]], *, shown: int = 5) -> dict:

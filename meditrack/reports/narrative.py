@@ -34,8 +34,8 @@ def _vital_line(v: dict) -> str:
     parts.append(f"min {fmt(v['min'])} on {v['lowest']['date']}")
     parts.append(f"max {fmt(v['max'])} on {v['highest']['date']}")
     if v.get("trend_per_week") is not None:
-        parts.append(f"trend {fmt(v['trend_per_week'], signed=True)} per week ({v['trend']}; fitted change over "
-                     f"the period {fmt(v['trend_change'], signed=True)})")
+        parts.append(f"trend {fmt(v['trend_per_week'], signed=True)} per week ({v['trend']}; fitted change "
+                     f"{fmt(v['trend_change'], signed=True)} from {v['first_date']} to {v['last_date']})")
     else:
         parts.append("trend: too few readings")
     if v.get("normal_range"):

@@ -156,7 +156,7 @@ def report_facts(*, patient: Patient, date_from: date, date_to: date, include_vi
     period = F.period_fact(date_from, date_to)
     facts: dict = {"period": period}
     if include_vitals:
-        facts["vitals"] = F.vitals_facts(vital_aggregates(patient=patient, start=start, end=end), days=period["days"])
+        facts["vitals"] = F.vitals_facts(vital_aggregates(patient=patient, start=start, end=end))
         facts["bp_crisis"] = F.bp_crisis_fact(bp_crisis_readings(patient=patient, start=start, end=end))
     if include_medications:
         medications = medication_adherence(patient=patient, date_from=date_from, date_to=date_to, start=start,
@@ -199,6 +199,6 @@ def report_facts_in_python(*, patient: Patient, date_from: date, date_to: date) 
             medications.append(F.medication_fact(
                 name=m.name, dose=m.dose, unit=m.unit, schedule=m.schedule, scheduled=len(statuses),
                 taken=statuses.count("taken"), late=statuses.count("late"), missed=statuses.count("missed")))
-    return {"period": period, "vitals": F.vitals_facts(aggregates, days=period["days"]),
+    return {"period": period, "vitals": F.vitals_facts(aggregates),
             "bp_crisis": F.bp_crisis_fact(crisis), "medications": medications,
             "medications_total": F.medications_summary(medications)}

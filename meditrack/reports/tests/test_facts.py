@@ -22,11 +22,11 @@ def test_it_computes_the_blood_pressure_facts_by_hand(dataset, period):
     vitals = by_kind(facts_for(dataset, period))
     s = vitals["bp_systolic"]
     # 120, 130, 140, 150, 190 on days 0-4: mean 146; squares of deviations 676+256+36+16+1936 = 2920,
-    # / 4 = 730, sd 27.02; slope 160 / 10 = 16 a day = 112 a week, 496 over 31 days; 140, 150, 190 are
+    # / 4 = 730, sd 27.02; slope 160 / 10 = 16 a day = 112 a week, 64 over the 4 days read; 140, 150, 190 are
     # at or above the stage 2 bound (140): 3 of 5; 190 is in the crisis band (from 181).
     assert {k: s[k] for k in ("count", "mean", "sd", "min", "max", "trend_per_week", "trend_change", "trend",
                               "normal_range", "below_range", "above_range", "out_of_range", "out_of_range_pct")} == {
-        "count": 5, "mean": 146, "sd": 27.0, "min": 120, "max": 190, "trend_per_week": 112, "trend_change": 496,
+        "count": 5, "mean": 146, "sd": 27.0, "min": 120, "max": 190, "trend_per_week": 112, "trend_change": 64,
         "trend": "rising", "normal_range": "90-139 mmHg", "below_range": 0, "above_range": 3, "out_of_range": 3,
         "out_of_range_pct": 60}
     assert s["critical_high"] == {"label": "Hypertensive crisis", "from": 181, "count": 1}
@@ -34,9 +34,9 @@ def test_it_computes_the_blood_pressure_facts_by_hand(dataset, period):
     assert s["highest"]["value"] == 190 and s["highest"]["date"] == (period[0] + timedelta(days=4)).isoformat()
     assert s["lowest"]["value"] == 120 and s["lowest"]["date"] == period[0].isoformat()
     d = vitals["bp_diastolic"]
-    # 80, 85, 90, 95, 125: mean 95; 1250 / 4 = 312.5, sd 17.68; slope 100 / 10 = 10 a day = 70 a week.
+    # 80, 85, 90, 95, 125: mean 95; 1250 / 4 = 312.5, sd 17.68; slope 100 / 10 = 10 a day = 70 a week, 40 over 4 days.
     assert (d["mean"], d["sd"], d["trend_per_week"], d["trend_change"], d["out_of_range"], d["out_of_range_pct"]) == (
-        95, 17.7, 70, 310, 3, 60)
+        95, 17.7, 70, 40, 3, 60)
     assert d["critical_high"]["count"] == 1
 
 
@@ -57,9 +57,9 @@ def test_it_computes_spo2_and_weight_by_hand(dataset, period):
     assert spo2["trend_per_week"] is None and spo2["trend"] is None
     assert spo2["lowest"]["at"].endswith("21:15:00+00:00")
     weight = vitals["weight"]
-    # 80, 79.5, 79 a week apart: -0.5 kg a week, -2.2 over 31 days (more than 2 % of 79.5: falling); no range.
+    # 80, 79.5, 79 a week apart: -0.5 kg a week, -1 over the 14 days (less than 2 % of 79.5: stable); no range.
     assert (weight["mean"], weight["trend_per_week"], weight["trend_change"], weight["trend"]) == (
-        79.5, -0.5, -2.2, "falling")
+        79.5, -0.5, -1, "stable")
     assert weight["normal_range"] is None and weight["out_of_range"] is None and weight["out_of_range_pct"] is None
     assert [v["kind"] for v in facts_for(dataset, period)["vitals"]] == ["bp_systolic", "bp_diastolic", "weight",
                                                                          "spo2"]

@@ -1,5 +1,7 @@
 """The report pages: new (form), detail (facts, narrative, badge, print), list; 404 for the wrong user."""
 
+import html as html_lib
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from meditrack.reports import selectors
+from meditrack.reports import factcheck, narrative, selectors
 from meditrack.reports.models import AnalysisReport
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +84,18 @@ def test_it_marks_a_narrative_rendered_from_the_facts(clinician, done_report):
     html = browser(clinician).get(reverse("reports:detail", args=[done_report.pk])).content.decode()
     assert "rendered from the facts" in html and "every number checked" not in html
     assert "(147)" in html
+
+
+def test_it_shows_every_figure_the_model_is_given_in_the_facts_on_the_page(clinician, done_report):
+    # A narrative may quote any figure of the model's facts (or the facts-rendered summary): the reader
+    # must find each one in the report's tables, not only in a JSON the page does not show.
+    facts = done_report.facts
+    quotable = narrative.facts_table(facts) + "\n" + narrative.render_from_facts(facts)
+    AnalysisReport.objects.filter(pk=done_report.pk).update(narrative="", narrative_source="facts")
+    page = browser(clinician).get(reverse("reports:detail", args=[done_report.pk])).content.decode()
+    shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split('<section class="card report-meta">')[0]))
+    result = factcheck.check(quotable, factcheck.allowed_from_facts({"page": shown}))
+    assert result.numbers and result.unsupported == []
 
 
 def test_it_follows_an_unfinished_report_live(clinician, record, period):
