@@ -1,13 +1,16 @@
 """The chat API. A reply streams as SSE when the client accepts text/event-stream, as chunked
-text/plain from chat/send, else it is awaited and returned as JSON: all three tail the same stream."""
+text/plain from chat/send, else it is awaited and returned as JSON: all three tail the same stream.
+
+The views that start a reply are async (see `streamed`): their database work runs once, on the
+database threads, and the reply is then tailed from Redis with no thread and no connection held."""
 
 import json
 
-import redis.asyncio as aioredis
-from asgiref.sync import async_to_sync
-from django.conf import settings
-from django.http import StreamingHttpResponse
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import JSONRenderer
@@ -24,46 +27,86 @@ from assistant.serializers import (
     SessionInputSerializer,
     SessionSerializer,
 )
-
-
-async def _events(message_id: int, after: int = -1):
-    client = aioredis.Redis.from_url(settings.REDIS_URL)
-    try:
-        async for event in streams.tail(client, message_id, after=after):
-            yield event
-    finally:
-        await client.aclose()
+from meditrack.db import db_sync_to_async
+from meditrack.errors import error_body
+from meditrack.redis_clients import async_client
 
 
 async def _sse(reply_id: int):
     yield f"event: started\ndata: {json.dumps({'message_id': reply_id})}\n\n"
-    async for event in _events(reply_id):
+    async for event in streams.tail(async_client(), reply_id):
         kind = event.pop("type")
         yield f"event: {kind}\ndata: {json.dumps({'message_id': reply_id, **event} if kind == 'token' else event)}\n\n"
 
 
 async def _plain_text(reply_id: int):
-    async for event in _events(reply_id):
+    async for event in streams.tail(async_client(), reply_id):
         if event["type"] == "token":
             yield event["text"]
         elif event["type"] == "error":
             yield f"\n[error: {event['detail']}]"
 
 
-async def _wait_done(reply_id: int) -> None:
-    async for _ in _events(reply_id):
-        pass
+@db_sync_to_async
+def _finished_reply(reply_id: int) -> JsonResponse:
+    reply = Message.objects.filter(pk=reply_id).first()
+    if reply is None:  # replaced or deleted while it was written
+        return JsonResponse(error_body("not_found", "The reply no longer exists."), status=404)
+    return JsonResponse(MessageSerializer(reply).data, status=status.HTTP_201_CREATED)
 
 
-def reply_response(request, reply: Message):
-    if "text/event-stream" in request.headers.get("Accept", ""):
-        response = StreamingHttpResponse(_sse(reply.pk), content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # a proxy must pass each event on at once
-        return response
-    async_to_sync(_wait_done)(reply.pk)
-    reply.refresh_from_db()
-    return Response(MessageSerializer(reply).data, status=status.HTTP_201_CREATED)
+class PendingReply(HttpResponse):
+    """What a DRF view answers once a reply is queued; `streamed` turns it into the answer the client
+    asked for: SSE, plain text or, once finished, JSON."""
+
+    def __init__(self, reply: Message, *, form: str, headers: dict | None = None):
+        super().__init__(status=status.HTTP_202_ACCEPTED, headers=headers)
+        self.reply_id = reply.pk
+        self.form = form
+
+
+def pending_reply(request, reply: Message) -> PendingReply:
+    return PendingReply(reply, form="sse" if "text/event-stream" in request.headers.get("Accept", "") else "json")
+
+
+def _rendered(view):
+    def call(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        return response.render() if hasattr(response, "render") else response
+    return call
+
+
+def streamed(view_class: type[APIView]):
+    """The DRF view as an async view: authentication, validation and the service run once on the
+    database threads; a PendingReply is then answered from the reply's Redis Stream."""
+    drf_view = view_class.as_view()
+    run = db_sync_to_async(_rendered(drf_view))
+
+    async def view(request, *args, **kwargs):
+        response = await run(request, *args, **kwargs)
+        if not isinstance(response, PendingReply):
+            return response
+        # The session middleware's user lookup ran in this request's own thread: its connection
+        # would otherwise stay checked out until the stream ends.
+        await sync_to_async(close_old_connections)()
+        if response.form == "json":
+            async for _ in streams.tail(async_client(), response.reply_id):
+                pass
+            return await _finished_reply(response.reply_id)
+        if response.form == "sse":
+            stream = StreamingHttpResponse(_sse(response.reply_id), content_type="text/event-stream")
+            stream["Cache-Control"] = "no-cache"
+            stream["X-Accel-Buffering"] = "no"  # a proxy must pass each event on at once
+        else:
+            stream = StreamingHttpResponse(_plain_text(response.reply_id), content_type="text/plain; charset=utf-8")
+        for header in ("X-Session-Id", "X-Message-Id"):
+            if header in response:
+                stream[header] = response[header]
+        return stream
+
+    # drf-spectacular documents the DRF view behind it.
+    view.cls, view.initkwargs = drf_view.cls, drf_view.initkwargs
+    return csrf_exempt(view)  # DRF checks CSRF itself for cookie-authenticated requests
 
 
 def own_session(request, session_id: int) -> ChatSession:
@@ -115,8 +158,7 @@ class MessageListApi(generics.ListAPIView):
         session = own_session(request, session_id)
         data = MessageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reply = services.message_send(session=session, **data.validated_data)
-        return reply_response(request, reply)
+        return pending_reply(request, services.message_send(session=session, **data.validated_data))
 
 
 class RegenerateApi(APIView):
@@ -124,7 +166,7 @@ class RegenerateApi(APIView):
 
     @extend_schema(request=None, responses={201: MessageSerializer})
     def post(self, request, session_id):
-        return reply_response(request, services.message_regenerate(session=own_session(request, session_id)))
+        return pending_reply(request, services.message_regenerate(session=own_session(request, session_id)))
 
 
 class ResetApi(APIView):
@@ -156,7 +198,5 @@ class SendApi(APIView):
         if "model" in data.validated_data:
             session = services.session_update(session=session, model=data.validated_data["model"])
         reply = services.message_send(session=session, content=data.validated_data["message"])
-        response = StreamingHttpResponse(_plain_text(reply.pk), content_type="text/plain; charset=utf-8")
-        response["X-Session-Id"] = str(session.pk)
-        response["X-Message-Id"] = str(reply.pk)
-        return response
+        return PendingReply(reply, form="text",
+                            headers={"X-Session-Id": str(session.pk), "X-Message-Id": str(reply.pk)})

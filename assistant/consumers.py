@@ -6,16 +6,15 @@ import logging
 import time
 import uuid
 
-import redis.asyncio as aioredis
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 
 from assistant import services, streams
 from assistant.models import ChatSession, Message
 from meditrack.accounts.consumers import CLOSE_UNAUTHENTICATED
+from meditrack.db import db_sync_to_async
 from meditrack.errors import ApplicationError
 from meditrack.inference.errors import InferenceError
+from meditrack.redis_clients import async_client
 
 logger = logging.getLogger(__name__)
 
@@ -24,23 +23,23 @@ FRAMES_PER_WINDOW = 20
 WINDOW_S = 10.0
 
 
-@database_sync_to_async
+@db_sync_to_async
 def _own_session(user, session_id: int) -> ChatSession | None:
     return ChatSession.objects.filter(pk=session_id, owner=user).select_related("owner").first()
 
 
-@database_sync_to_async
+@db_sync_to_async
 def _send(session, content, client_id) -> int:
     return services.message_send(session=session, content=content, client_id=client_id).pk
 
 
-@database_sync_to_async
+@db_sync_to_async
 def _stop(session) -> int | None:
     reply = services.message_stop(session=session)
     return reply.pk if reply else None
 
 
-@database_sync_to_async
+@db_sync_to_async
 def _reply_in_session(session, message_id) -> bool:
     return Message.objects.filter(pk=message_id, session=session, role=Message.Role.ASSISTANT).exists()
 
@@ -50,7 +49,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = "none"
     session = None
     relay: asyncio.Task | None = None
-    redis: aioredis.Redis | None = None
 
     async def connect(self):
         await self.accept()
@@ -67,14 +65,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.frames: list[float] = []
-        self.redis = aioredis.Redis.from_url(settings.REDIS_URL)
 
     async def disconnect(self, code):
         # Closing the tab stops the relay, never the generation: the reply is saved all the same.
         if self.relay is not None:
             self.relay.cancel()
-        if self.redis is not None:
-            await self.redis.aclose()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if self.session is None:
@@ -138,7 +133,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _forward(self, message_id: int, after: int) -> None:
         try:
-            async for event in streams.tail(self.redis, message_id, after=after):
+            async for event in streams.tail(async_client(), message_id, after=after):
                 kind = event.pop("type")
                 if kind == "token":
                     await self.send_json({"type": "token", "message_id": message_id, **event})

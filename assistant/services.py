@@ -9,9 +9,7 @@ from datetime import timedelta
 
 import markdown
 import nh3
-import redis
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -19,9 +17,10 @@ from assistant import streams
 from assistant.models import ChatSession, Message
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
-from meditrack.inference.errors import InferenceError, StreamInterrupted
+from meditrack.inference.errors import InferenceError, ServedElsewhere, StreamInterrupted
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
+from meditrack.redis_clients import sync_client
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 8000
@@ -30,16 +29,6 @@ SYSTEM_PROMPT = (
     "You are not a doctor: do not diagnose; suggest talking to their clinician for anything medical, and "
     "urge emergency services when someone may be in danger."
 )
-_redis: redis.Redis | None = None
-
-
-def redis_client() -> redis.Redis:
-    global _redis
-    if _redis is None:
-        _redis = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis
-
-
 def render_markdown(text: str) -> str:
     """The model's Markdown as HTML safe to put in a page: nh3 keeps formatting, drops scripts and links' JS."""
     return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "sane_lists"]))
@@ -145,7 +134,7 @@ def message_stop(*, session: ChatSession) -> Message | None:
     """Ask the task writing this session's reply to stop; it keeps the text so far, as cancelled."""
     reply = session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).first()
     if reply is not None:
-        streams.request_cancel(redis_client(), reply.pk)
+        streams.request_cancel(sync_client(), reply.pk)
     return reply
 
 
@@ -189,14 +178,15 @@ def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, conten
         writer.finish("error", payload)
 
 
-def reply_generate(*, message_id: int) -> None:
+def reply_generate(*, message_id: int, model: str | None = None) -> None:
     """The body of the generate_reply task. Idempotent: a reply already finished is left alone, and a
-    reply whose earlier run died mid-way is closed as an error rather than written twice."""
+    reply whose earlier run died mid-way is closed as an error rather than written twice. `model`
+    is tried first (a hand-over from an io worker to a local model's workers)."""
     reply = Message.objects.select_related("session__owner").filter(
         pk=message_id, status=Message.Status.STREAMING).first()
     if reply is None:
         return
-    r = redis_client()
+    r = sync_client()
     writer = streams.StreamWriter(r, message_id)
     if not r.set(streams.started_key(message_id), 1, nx=True, ex=streams.STREAM_TTL_S):
         _finish(reply, writer, status=Message.Status.ERROR, content=writer.text_so_far(), error_code="interrupted",
@@ -209,7 +199,13 @@ def reply_generate(*, message_id: int) -> None:
     history = history_for(reply)
     connection.close()  # the pool gets its connection back while the model works
     try:
-        stream = inference.chat_stream(user=session.owner, messages=history, model=session.model or None)
+        stream = inference.chat_stream(user=session.owner, messages=history, model=model or session.model or None)
+    except ServedElsewhere as exc:
+        from assistant.tasks import generate_reply
+
+        r.delete(streams.started_key(message_id))  # not started: the next run may
+        generate_reply.apply_async(args=[message_id], kwargs={"model": exc.model}, queue=exc.queue)
+        return
     except InferenceError as exc:
         _finish(reply, writer, status=Message.Status.ERROR, content="", error=exc)
         return
@@ -238,7 +234,7 @@ def stuck_replies_sweep(*, older_than: timedelta) -> int:
     swept = 0
     cutoff = timezone.now() - older_than
     for reply in Message.objects.filter(status=Message.Status.STREAMING, created_at__lt=cutoff):
-        writer = streams.StreamWriter(redis_client(), reply.pk)
+        writer = streams.StreamWriter(sync_client(), reply.pk)
         updated = Message.objects.filter(pk=reply.pk, status=Message.Status.STREAMING).update(
             status=Message.Status.ERROR, error_code="timeout", content=writer.text_so_far())
         if updated:

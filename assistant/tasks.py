@@ -7,8 +7,8 @@ from assistant import services
 
 
 @shared_task(name="assistant.generate_reply")
-def generate_reply(message_id: int) -> None:
-    services.reply_generate(message_id=message_id)
+def generate_reply(message_id: int, model: str | None = None) -> None:
+    services.reply_generate(message_id=message_id, model=model)
 
 
 @shared_task(name="assistant.sweep_stuck_replies")

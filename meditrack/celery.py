@@ -7,6 +7,7 @@ task never holds one of the pool's connections while it waits on the broker.
 import os
 
 from celery import Celery
+from celery.signals import celeryd_after_setup
 from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meditrack.settings")
@@ -18,6 +19,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each queue its own exchange and key: a task sent to one queue is delivered to that one only.
 app.conf.task_queues = [Queue(name, Exchange(name), routing_key=name) for name in QUEUES]
 app.autodiscover_tasks()
+
+
+@celeryd_after_setup.connect
+def _io_workers_run_no_local_model(sender, instance, **kwargs):
+    if set(instance.app.amqp.queues.consume_from) == {"io"}:
+        from meditrack.inference.backends import forbid_local_models
+
+        forbid_local_models()
 
 
 @app.task(name="meditrack.ping")

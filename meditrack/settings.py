@@ -140,6 +140,9 @@ DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=
 DATABASES["default"]["OPTIONS"] = {
     "pool": {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": env_int("DB_POOL_TIMEOUT_S", 10)},
 }
+# The pool then checks a connection before handing it out: one the server dropped (a restarted
+# Postgres) is replaced, and the request that would have got it does not fail.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: one server, a logical database per role.

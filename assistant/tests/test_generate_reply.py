@@ -8,6 +8,7 @@ from django.utils import timezone
 from assistant import services, streams
 from assistant.models import Message
 from assistant.tasks import generate_reply, sweep_stuck_replies
+from meditrack.redis_clients import sync_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +19,7 @@ def ask(session, content="Hello"):
 
 
 def events(message_id):
-    return streams.read_all(services.redis_client(), streams.stream_key(message_id))
+    return streams.read_all(sync_client(), streams.stream_key(message_id))
 
 
 def test_a_redelivered_task_for_a_finished_reply_writes_nothing(session, chat_model, model_server):
@@ -32,7 +33,7 @@ def test_a_redelivered_task_for_a_finished_reply_writes_nothing(session, chat_mo
 
 def test_a_reply_whose_worker_died_mid_way_ends_as_an_error_keeping_its_text(session, chat_model, model_server):
     reply = ask(session)
-    r = services.redis_client()
+    r = sync_client()
     # What a run that died after two tokens leaves behind.
     r.set(streams.started_key(reply.pk), 1)
     writer = streams.StreamWriter(r, reply.pk)

@@ -15,6 +15,7 @@ from assistant import services, streams
 from assistant.models import Message
 from meditrack.celery import app as celery_app
 from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.redis_clients import sync_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUEUE = "gpu"  # nothing else consumes it during this test
@@ -64,7 +65,7 @@ def test_a_killed_worker_never_leaves_a_reply_streaming_or_writes_it_twice(patie
     model_server.reply = [f"w{i} " for i in range(300)]
     model_server.token_delay = 0.05
     reply = services.message_send(session=session, content="Tell me everything")
-    redis = services.redis_client()
+    redis = sync_client()
 
     def tokens_streamed():
         return sum(len(e["texts"]) for e in streams.read_all(redis, streams.stream_key(reply.pk))

@@ -6,15 +6,16 @@ handshake; a token never travels in a URL, where proxies and logs would keep it.
 """
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from meditrack.db import db_sync_to_async
 
-@database_sync_to_async
+
+@db_sync_to_async
 def _user_for_token(token: bytes):
     try:
         user, _ = TokenAuthentication().authenticate_credentials(token)

@@ -55,3 +55,14 @@ class RateLimited(InferenceError):
 
     code = "rate_limited"
     status = 429
+
+
+class ServedElsewhere(ModelUnavailable):
+    """The next model to try is local, and this process is an io worker, which never loads one: the
+    call belongs on the workers of `queue`, with `model` tried first."""
+
+    code = "served_elsewhere"
+
+    def __init__(self, detail: str, *, model: str, queue: str):
+        super().__init__(detail, model=model)
+        self.queue = queue

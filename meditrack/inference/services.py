@@ -20,9 +20,9 @@ from pydantic import BaseModel
 
 from meditrack.errors import ApplicationError
 from meditrack.inference import metrics
-from meditrack.inference.backends import get_backend
+from meditrack.inference.backends import get_backend, runs_here
 from meditrack.inference.chunking import mean_labels, mean_vectors, split_for_window
-from meditrack.inference.errors import BadInput, ModelUnavailable, RateLimited
+from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable, RateLimited, ServedElsewhere
 from meditrack.inference.guards import parse_structured
 from meditrack.inference.prompts import approx_tokens, fit_history
 from meditrack.inference.resilience import RetryPolicy, first_that_serves
@@ -94,7 +94,16 @@ def _serve(*, tier: str | TierPlan, task: Task, user_id: int | None, requested: 
     if user_id is not None:
         user_rate_limit_hit(user_id=user_id, plan=plan)
     specs = model_specs(plan=plan, task=task, requested=requested)
-    return first_that_serves(specs, fn, POLICY, _report(task))
+    here = [spec for spec in specs if runs_here(spec)]
+    elsewhere = next((spec for spec in specs if not runs_here(spec)), None)
+    try:
+        if here:
+            return first_that_serves(here, fn, POLICY, _report(task))
+    except InferenceError as exc:
+        if elsewhere is None or isinstance(exc, BadInput):
+            raise
+    raise ServedElsewhere("a local model serves next; it runs on another worker", model=elsewhere.slug,
+                          queue=elsewhere.queue)
 
 
 def chat_stream(*, user, messages: list[ChatMessage], model: str | None = None,

@@ -26,6 +26,20 @@ class Backend(Protocol):
     def synthesize(self, spec: ModelSpec, text: str) -> Speech: ...
 
 
+LOCAL_BACKENDS = frozenset({BackendName.LOCAL, BackendName.BUILTIN})
+_local_models_allowed = True
+
+
+def forbid_local_models() -> None:
+    """For io workers: a hundred threads waiting on the network must not each hold a model in memory."""
+    global _local_models_allowed
+    _local_models_allowed = False
+
+
+def runs_here(spec: ModelSpec) -> bool:
+    return _local_models_allowed or spec.backend not in LOCAL_BACKENDS
+
+
 def get_backend(name: BackendName) -> Backend:
     # Imported on demand: a web process never pays for torch, a GPU worker never for nothing.
     if name in (BackendName.HF_INFERENCE, BackendName.HF_ENDPOINT, BackendName.OPENAI_COMPATIBLE):
