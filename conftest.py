@@ -1,13 +1,18 @@
 """Shared fixtures: a patient who may, another who may not, a clinician, API clients, a real worker."""
 
+import contextlib
+import os
 from datetime import date
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from meditrack import procfile
 from meditrack.accounts.models import User
 from meditrack.celery import QUEUES
 from meditrack.celery import app as celery_app
@@ -115,3 +120,30 @@ def worker():
     celery_app.control.purge()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=list(QUEUES)) as w:
         yield w
+
+
+@pytest.fixture
+def procfile_stack(transactional_db):
+    """Starts Procfile processes, by their own command lines, on the test database: the web's
+    connections are named meditrack-web in pg_stat_activity, an io worker's meditrack-io, and so on.
+    Returns the web's base URL once every process asked for answers."""
+    port = procfile.free_port()
+    database = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{connection.settings_dict['NAME']}")
+    celery_app.control.purge()
+    with contextlib.ExitStack() as stack:
+        def start(*names: str) -> str:
+            for name in names:
+                url = urlunsplit(database._replace(query=f"application_name=meditrack-{name}"))
+                stack.enter_context(procfile.running([name], env={"DATABASE_URL": url, "WEB_PORT": str(port),
+                                                                 "LOG_LEVEL": "WARNING"}))
+            for name in names:
+                if name == "web":
+                    procfile.wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5),
+                                        what="web")
+                elif name != "beat":
+                    procfile.wait_until(lambda name=name: any(
+                        n.startswith(f"{name}@") for reply in celery_app.control.ping(timeout=0.5) for n in reply),
+                        what=f"the {name} worker")
+            return f"http://127.0.0.1:{port}"
+
+        yield start

@@ -137,11 +137,12 @@ TEMPLATES = [
 # stay 0 with a pool (and under ASGI, where persistent connections would leak per thread).
 DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0)}
-DATABASES["default"]["OPTIONS"] = {
-    "pool": {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": env_int("DB_POOL_TIMEOUT_S", 10)},
+# Options in the URL's query (sslmode, application_name) are kept beside the pool's.
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    "min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": env_int("DB_POOL_TIMEOUT_S", 10),
 }
-# The pool then checks a connection before handing it out: one the server dropped (a restarted
-# Postgres) is replaced, and the request that would have got it does not fail.
+# With health checks on, the pool checks a connection before handing it out: one the server dropped
+# (a restarted Postgres) is replaced, and the request that would have got it does not fail.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
