@@ -74,13 +74,17 @@ def _title_from(content: str) -> str:
     return first_line if len(first_line) <= 60 else first_line[:57].rsplit(" ", 1)[0] + "…"
 
 
-def _enqueue(reply: Message) -> None:
+def _reply_queue(*, session: ChatSession) -> str:
+    """The queue of the model that will write the session's next reply: read before anything is saved,
+    so a model the tier no longer allows (or none at all) leaves nothing half-started."""
+    return inference.model_specs(plan=tier_plan(name=session.owner.tier), task=Task.CHAT,
+                                 requested=session.model or None)[0].queue
+
+
+def _enqueue(reply: Message, *, queue: str) -> None:
     from assistant.tasks import generate_reply
 
-    session = reply.session
-    specs = inference.model_specs(plan=tier_plan(name=session.owner.tier), task=Task.CHAT,
-                                  requested=session.model or None)
-    generate_reply.apply_async(args=[reply.pk], queue=specs[0].queue)
+    generate_reply.apply_async(args=[reply.pk], queue=queue)
 
 
 def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | None = None) -> Message:
@@ -93,7 +97,7 @@ def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | N
         raise ApplicationError(f"Messages are limited to {MAX_MESSAGE_CHARS} characters.", code="too_long",
                                fields={"content": [f"At most {MAX_MESSAGE_CHARS} characters."]})
     with transaction.atomic():
-        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        session = ChatSession.objects.select_for_update(of=("self",)).select_related("owner").get(pk=session.pk)
         if client_id is not None:
             sent = session.messages.filter(client_id=client_id).first()
             if sent is not None:
@@ -101,21 +105,21 @@ def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | N
         if session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).exists():
             raise ApplicationError("A reply is still being written: stop it or wait for it.", code="busy",
                                    status_code=409)
-        _check_model(owner=session.owner, model=session.model)
+        queue = _reply_queue(session=session)
         question = session.messages.create(role=Message.Role.USER, content=content, client_id=client_id)
         reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
                                         reply_to=question)
         if not session.title:
             session.title = _title_from(content)
-        session.save()
-        transaction.on_commit(lambda: _enqueue(reply))
+        session.save(update_fields=["title", "updated_at"])
+        transaction.on_commit(lambda: _enqueue(reply, queue=queue))
     return reply
 
 
 def message_regenerate(*, session: ChatSession) -> Message:
     """Write the last answer again: the old one is replaced by a new reply to the same question."""
     with transaction.atomic():
-        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        session = ChatSession.objects.select_for_update(of=("self",)).select_related("owner").get(pk=session.pk)
         last = session.messages.filter(role=Message.Role.ASSISTANT).order_by("-id").first()
         if last is None or last.reply_to is None:
             raise ApplicationError("There is no answer to regenerate yet.", code="nothing_to_regenerate",
@@ -123,10 +127,11 @@ def message_regenerate(*, session: ChatSession) -> Message:
         if last.status == Message.Status.STREAMING:
             raise ApplicationError("A reply is still being written: stop it or wait for it.", code="busy",
                                    status_code=409)
+        queue = _reply_queue(session=session)
         reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
                                         reply_to=last.reply_to)
         last.delete()
-        transaction.on_commit(lambda: _enqueue(reply))
+        transaction.on_commit(lambda: _enqueue(reply, queue=queue))
     return reply
 
 

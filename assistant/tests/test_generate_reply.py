@@ -1,13 +1,20 @@
 """The generation task on its own: idempotent, never stuck, never a second reply."""
 
+import time
 from datetime import timedelta
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from assistant import services, streams
 from assistant.models import Message
 from assistant.tasks import generate_reply, sweep_stuck_replies
+from meditrack.celery import app as celery_app
+from meditrack.inference import backends
+from meditrack.inference.backends import local
+from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.inference.tests.tiny_models import build_causal_lm
 from meditrack.redis_clients import sync_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,3 +115,35 @@ def test_the_task_runs_on_a_real_worker(session, chat_model, chat_worker):
     generate_reply.apply_async(args=[reply.pk], queue="io").get(timeout=10)
     reply.refresh_from_db()
     assert reply.status == "complete"
+
+
+@pytest.fixture
+def local_fallback(chat_model, tmp_path, monkeypatch):
+    """The tier's remote model first, then a tiny local model that runs on the gpu queue."""
+    monkeypatch.setenv("MEDITRACK_MODEL_CACHE", str(tmp_path / "models"))
+    path = build_causal_lm(tmp_path / "tiny-lm")
+    serve(tier("standard", max_new_tokens=8), chat_model,
+          model("tiny-local", backend="local", model_id=str(path), queue="gpu", parameters={"do_sample": False}))
+    local.unload_all()
+    yield
+    local.unload_all()
+
+
+def test_an_io_worker_hands_a_reply_to_the_local_models_queue_without_loading_it(session, model_server,
+                                                                                local_fallback, monkeypatch):
+    model_server.fail_next(401, times=None)  # the remote model refuses the token: the next one is local
+    reply = ask(session)
+    celery_app.control.purge()  # tasks earlier tests left behind
+    monkeypatch.setattr(backends, "_local_models_allowed", False)  # as in a worker that takes only io
+    services.reply_generate(message_id=reply.pk)
+    assert local.loaded_models() == []
+    reply.refresh_from_db()
+    assert reply.status == "streaming" and not events(reply.pk)
+    monkeypatch.setattr(backends, "_local_models_allowed", True)  # the gpu worker takes the hand-over
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["gpu"]):
+        for _ in range(200):
+            reply.refresh_from_db()
+            if reply.status != "streaming":
+                break
+            time.sleep(0.05)
+    assert (reply.status, reply.model) == ("complete", "tiny-local") and reply.content

@@ -22,6 +22,9 @@ def restart_postgres() -> None:
     owner = pwd.getpwuid(os.stat(data_directory).st_uid).pw_name
     pgserver.pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data_directory, timeout=60,
                     user=owner if os.geteuid() == 0 else None)
+    # This process's own pool also lends connections to the test clients' threads, which never give
+    # them back: start it afresh, so the teardown is not left waiting for them.
+    connection.close_pool()
 
 
 def test_it_answers_the_request_after_a_postgres_restart(patient, procfile_stack):
