@@ -5,14 +5,25 @@ elsewhere must not ride the cookie). API clients send `Authorization: Bearer <to
 handshake; a token never travels in a URL, where proxies and logs would keep it.
 """
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware, get_user
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from meditrack.db import db_sync_to_async
+
+_session_user = db_sync_to_async(get_user.func)
+
+
+class SessionUserMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, reading the session's user on the database threads rather than
+    Channels' single one, where a crowd of connecting browsers would queue."""
+
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await _session_user(scope)
 
 
 @db_sync_to_async
@@ -35,7 +46,7 @@ class BearerTokenMiddleware(BaseMiddleware):
 
 
 def websocket_auth(inner):
-    authenticated = AuthMiddlewareStack(BearerTokenMiddleware(inner))
+    authenticated = CookieMiddleware(SessionMiddleware(SessionUserMiddleware(BearerTokenMiddleware(inner))))
     from_browser = AllowedHostsOriginValidator(authenticated)
 
     async def app(scope, receive, send):
