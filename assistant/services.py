@@ -10,15 +10,15 @@ from datetime import timedelta
 import markdown
 import nh3
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from assistant import streams
 from assistant.models import ChatSession, Message
+from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
 from meditrack.inference.errors import InferenceError, ServedElsewhere, StreamInterrupted
-from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.redis_clients import sync_client
 
@@ -36,7 +36,7 @@ def render_markdown(text: str) -> str:
 
 def _check_model(*, owner, model: str) -> None:
     if model:
-        inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.CHAT, requested=model)
+        inference.queue_for(tier=owner.tier, task=Task.CHAT, requested=model)
 
 
 def session_create(*, owner, title: str = "", model: str = "") -> ChatSession:
@@ -75,16 +75,14 @@ def _title_from(content: str) -> str:
 
 
 def _reply_queue(*, session: ChatSession) -> str:
-    """The queue of the model that will write the session's next reply: read before anything is saved,
-    so a model the tier no longer allows (or none at all) leaves nothing half-started."""
-    return inference.model_specs(plan=tier_plan(name=session.owner.tier), task=Task.CHAT,
-                                 requested=session.model or None)[0].queue
+    # Read before anything is saved: a model the tier no longer allows (or none at all) leaves nothing behind.
+    return inference.queue_for(tier=session.owner.tier, task=Task.CHAT, requested=session.model or None)
 
 
-def _enqueue(reply: Message, *, queue: str) -> None:
+def _enqueue(reply: Message, *, queue: str, undo) -> None:
     from assistant.tasks import generate_reply
 
-    generate_reply.apply_async(args=[reply.pk], queue=queue)
+    enqueue(generate_reply, queue=queue, args=(reply.pk,), undo=undo)
 
 
 def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | None = None) -> Message:
@@ -112,7 +110,8 @@ def message_send(*, session: ChatSession, content: str, client_id: uuid.UUID | N
         if not session.title:
             session.title = _title_from(content)
         session.save(update_fields=["title", "updated_at"])
-        transaction.on_commit(lambda: _enqueue(reply, queue=queue))
+        # Unsent, the question goes too: the user asks again, and the session is not left busy.
+        _enqueue(reply, queue=queue, undo=lambda: Message.objects.filter(pk__in=[question.pk, reply.pk]).delete())
     return reply
 
 
@@ -131,7 +130,8 @@ def message_regenerate(*, session: ChatSession) -> Message:
         reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING,
                                         reply_to=last.reply_to)
         last.delete()
-        transaction.on_commit(lambda: _enqueue(reply, queue=queue))
+        _enqueue(reply, queue=queue, undo=lambda: Message.objects.filter(pk=reply.pk).update(
+            status=Message.Status.ERROR, error_code="not_queued"))
     return reply
 
 
@@ -202,7 +202,6 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
         return
     session = reply.session
     history = history_for(reply)
-    connection.close()  # the pool gets its connection back while the model works
     try:
         stream = inference.chat_stream(user=session.owner, messages=history, model=model or session.model or None)
     except ServedElsewhere as exc:

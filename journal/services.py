@@ -8,8 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -18,6 +19,7 @@ from journal import insights, selectors
 from journal.models import MAX_ENTRY_BYTES, EntryAnalysis, JournalEntry
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
+from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
 from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable
@@ -161,16 +163,17 @@ def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None
                                fields={"audio": ["At most 10 MB."]})
     written_at = _checked_written_at(written_at or timezone.now())
     _check_mood(mood)
-    specs = inference.model_specs(plan=tier_plan(name=owner.tier), task=Task.ASR)
+    queue = inference.queue_for(tier=owner.tier, task=Task.ASR)
     job_id = uuid.uuid4().hex
     status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk}
     cache.set(_voice_key(job_id), status, VOICE_TTL)
     cache.set(f"{_voice_key(job_id)}:audio", audio, VOICE_TTL)
     from journal.tasks import transcribe_voice_entry
 
-    transcribe_voice_entry.apply_async(
-        kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
-                "shared_with_care_team": shared_with_care_team}, queue=specs[0].queue)
+    enqueue(transcribe_voice_entry, queue=queue,
+            kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
+                    "shared_with_care_team": shared_with_care_team},
+            undo=lambda: cache.delete_many([_voice_key(job_id), f"{_voice_key(job_id)}:audio"]))
     return status
 
 
@@ -192,7 +195,6 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
         return
     audio = cache.get(f"{_voice_key(job_id)}:audio")
     owner = User.objects.get(pk=status["owner_id"])
-    connection.close()  # the pool gets the connection back while the model listens
     _, transcript = inference.speech_transcribe(user=owner, audio=audio)
     text = transcript.text.strip()
     if not text:
@@ -245,12 +247,12 @@ def analysis_enqueue(*, tier: str) -> None:
     from journal.tasks import analyze_pending
 
     try:
-        specs = inference.model_specs(plan=tier_plan(name=tier), task=Task.SENTIMENT)
+        queue = inference.queue_for(tier=tier, task=Task.SENTIMENT)
     except ModelUnavailable:
         # Saving an entry never fails for want of a model: it waits, and the beat requeues it.
         logger.warning("no sentiment model: analysis waits", extra={"tier": tier})
         return
-    analyze_pending.apply_async(args=[tier], queue=specs[0].queue)
+    enqueue(analyze_pending, queue=queue, args=(tier,))
 
 
 def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
@@ -264,7 +266,6 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
     if not claimed:
         return 0
     texts = [text for _, _, text, _ in claimed]
-    connection.close()  # the pool gets the connection back while the models work
     try:
         sentiment_model, sentiments = inference.text_classify(tier=tier, task=Task.SENTIMENT, texts=texts)
         emotion_model, emotions = inference.text_classify(tier=tier, task=Task.EMOTION, texts=texts)
@@ -405,22 +406,17 @@ def insight_get(*, user: User, kind: str) -> dict | None:
     if cache.add(f"{key}:queued", 1, timeout=300):
         from journal.tasks import compute_insight
 
-        try:
-            compute_insight.apply_async(args=[user.pk, kind], queue=_insight_queue(user=user, kind=kind))
-        except Exception:
-            cache.delete(f"{key}:queued")  # nothing is computing: the next request queues it again
-            raise
+        # Nothing is computing if it cannot be sent: the next request queues it again.
+        enqueue(compute_insight, queue=_insight_queue(user=user, kind=kind), args=(user.pk, kind),
+                undo=lambda: cache.delete(f"{key}:queued"))
     return None
 
 
 def _insight_queue(*, user: User, kind: str) -> str:
     """The profile is written where the tier's chat model runs; with no chat model, its facts version is
-    computed like the others."""
-    if kind == "profile":
-        specs = tier_plan(name=user.tier).specs.get(Task.CHAT)
-        if specs:
-            return specs[0].queue
-    return "cpu"
+    computed like the others, on the default queue."""
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    return inference.queue_for(tier=user.tier, task=Task.CHAT, default=default) if kind == "profile" else default
 
 
 def insight_compute(*, user_id: int, kind: str) -> dict:
@@ -463,7 +459,6 @@ def _profile(*, user: User, entries: list[insights.EntryFacts], facts: dict) -> 
         return insights.fallback_profile(entries, facts)
     known = {e.id for e in entries}
     text = "\n".join(f"[{e.id}] {e.written_at:%Y-%m-%d}: {e.text[:EXCERPT_CHARS]}" for e in excerpts)
-    connection.close()  # the pool gets the connection back while the model writes
     try:
         answer = inference.chat_json(user=user, schema=insights.ProfileSchema, fallback=lambda: None,
                                      messages=[ChatMessage("system", PROFILE_PROMPT), ChatMessage("user", text)])

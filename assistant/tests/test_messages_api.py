@@ -145,3 +145,17 @@ def test_a_second_message_while_a_reply_streams_is_409(patient_api, session, cha
     r = patient_api.post(url(session), {"content": "again"}, format="json")
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "busy"
+
+
+def test_a_message_the_broker_cannot_take_is_a_503_and_leaves_the_session_free(patient_api, session, chat_model,
+                                                                                monkeypatch):
+    def broker_down(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("assistant.tasks.generate_reply.apply_async", broker_down)
+    r = patient_api.post(url(session), {"content": "Hello"}, format="json")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "queue_unavailable"
+    assert not Message.objects.filter(session=session).exists()
+    monkeypatch.undo()
+    assert patient_api.post(url(session), {"content": "Hello"}, format="json",
+                            HTTP_ACCEPT="text/event-stream").status_code == 200

@@ -18,6 +18,7 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
 
+from meditrack.db import connection_released
 from meditrack.errors import ApplicationError
 from meditrack.inference import metrics
 from meditrack.inference.backends import get_backend, runs_here
@@ -66,6 +67,21 @@ def model_specs(*, plan: TierPlan, task: Task, requested: str | None = None) -> 
     return specs
 
 
+_NO_DEFAULT = object()
+
+
+def queue_for(*, tier: str, task: Task, requested: str | None = None, default=_NO_DEFAULT) -> str:
+    """The queue of the workers that run the model serving this tier and task first, so a task is sent
+    where its model runs. With no model: `default` where the work has an answer without one, else
+    ModelUnavailable (a 503) before anything is saved."""
+    try:
+        return model_specs(plan=tier_plan(name=tier), task=task, requested=requested)[0].queue
+    except ModelUnavailable:
+        if default is _NO_DEFAULT:
+            raise
+        return default
+
+
 def _log_call(spec: ModelSpec, task: Task, outcome: str, seconds: float, **usage) -> None:
     metrics.CALLS.labels(spec.slug, spec.backend, task, outcome).inc()
     metrics.LATENCY.labels(spec.slug, task).observe(seconds)
@@ -98,7 +114,8 @@ def _serve(*, tier: str | TierPlan, task: Task, user_id: int | None, requested: 
     elsewhere = next((spec for spec in specs if not runs_here(spec)), None)
     try:
         if here:
-            return first_that_serves(here, fn, POLICY, _report(task))
+            with connection_released():
+                return first_that_serves(here, fn, POLICY, _report(task))
     except InferenceError as exc:
         if elsewhere is None or isinstance(exc, BadInput):
             raise

@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
+from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
 from meditrack.inference.errors import InferenceError
-from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.patients.selectors import patient_get
 from meditrack.patients.services import EARLIEST_DATE
@@ -95,24 +95,17 @@ def _fingerprint(*, user: User, patient_pk: int, date_from: date, date_to: date,
 def report_queue(*, user: User | None) -> str:
     """The queue of the model that will write the narrative (the tier's first chat model), so the task
     runs where that model runs; the default queue when no model can serve (the facts narrative)."""
-    if user is not None:
-        try:
-            return inference.model_specs(plan=tier_plan(name=user.tier), task=Task.CHAT)[0].queue
-        except InferenceError:
-            pass
-    return settings.CELERY_TASK_DEFAULT_QUEUE
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    return default if user is None else inference.queue_for(tier=user.tier, task=Task.CHAT, default=default)
 
 
 def _enqueue(report: AnalysisReport) -> None:
     from meditrack.reports.tasks import generate_report
 
-    try:
-        generate_report.apply_async(args=[report.pk], queue=report_queue(user=report.requested_by))
-    except Exception:  # the broker is down: say so on the report rather than leave it queued forever
-        logger.exception("report not queued", extra={"report_id": report.pk})
-        AnalysisReport.objects.filter(pk=report.pk, status=Status.QUEUED).update(
-            status=Status.FAILED, error_code="not_queued", finished_at=timezone.now())
-        report.status, report.error_code = Status.FAILED, "not_queued"
+    # Unsent, the report says so rather than stay queued forever; the same request then asks anew.
+    enqueue(generate_report, queue=report_queue(user=report.requested_by), args=(report.pk,),
+            undo=lambda: AnalysisReport.objects.filter(pk=report.pk, status=Status.QUEUED).update(
+                status=Status.FAILED, error_code="not_queued", finished_at=timezone.now()))
 
 
 def may_request_reports(*, user: User) -> bool:
@@ -150,7 +143,7 @@ def report_request(*, user: User, patient_id: str, date_from: date, date_to: dat
         report = AnalysisReport.objects.create(
             patient=patient, requested_by=user, date_from=date_from, date_to=date_to, include_vitals=include_vitals,
             include_medications=include_medications, include_journal=include_journal, fingerprint=fingerprint)
-        transaction.on_commit(lambda: _enqueue(report))
+        _enqueue(report)
     return report, True
 
 
@@ -193,14 +186,12 @@ def _write_narrative(report: AnalysisReport, run_id: uuid.UUID, facts: dict) -> 
     conversation = [ChatMessage(role, content) for role, content in narrative.prompt(facts)]
     check, model, attempts, error_code, draft = None, "", 0, "", ""
     started = time.perf_counter()
-    connection.close()  # the pool gets the connection back while the model works
     try:
         if user is None:
             raise ApplicationError("The requester's account is gone.", code="no_requester")
         for attempt in range(1, MODEL_ATTEMPTS + 1):
             if attempt > 1:
                 _advance(report, run_id, status=Status.WRITING, progress=80, message=REWRITE_MESSAGE)
-                connection.close()
             reply = inference.chat_complete(user=user, messages=conversation, max_new_tokens=NARRATIVE_MAX_TOKENS)
             model, attempts, draft = reply.model, attempt, reply.text.strip()
             _advance(report, run_id, status=Status.CHECKING, progress=75 if attempt == 1 else 90)
@@ -212,7 +203,6 @@ def _write_narrative(report: AnalysisReport, run_id: uuid.UUID, facts: dict) -> 
                 break
             conversation += [ChatMessage("assistant", reply.text),
                              ChatMessage("user", narrative.retry_prompt(check.unsupported))]
-            connection.close()
     except (InferenceError, ApplicationError) as exc:
         error_code = exc.code
         logger.warning("report narrative fell back to the facts", extra={"report_id": report.pk, "reason": exc.code})

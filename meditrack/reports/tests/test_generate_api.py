@@ -27,7 +27,7 @@ def test_it_accepts_a_request_with_202_and_queues_the_task(clinician_api, record
                                                            monkeypatch):
     queued = []
     monkeypatch.setattr("meditrack.reports.tasks.generate_report.apply_async",
-                        lambda args, queue: queued.append((args, queue)))
+                        lambda args, kwargs, queue: queued.append((args, queue)))
     with django_capture_on_commit_callbacks(execute=True):
         response = clinician_api.post(URL, body(include_journal=True), format="json")
     assert response.status_code == 202
@@ -38,13 +38,15 @@ def test_it_accepts_a_request_with_202_and_queues_the_task(clinician_api, record
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_marks_the_report_failed_when_the_task_cannot_be_queued(clinician_api, record, monkeypatch):
+def test_it_answers_503_and_marks_the_report_failed_when_the_task_cannot_be_queued(clinician_api, record,
+                                                                                   monkeypatch):
     def broker_down(**kwargs):
         raise ConnectionError("broker down")
 
     monkeypatch.setattr("meditrack.reports.tasks.generate_report.apply_async", broker_down)
     response = clinician_api.post(URL, body(), format="json")  # really committed: on_commit runs at once
-    assert response.status_code == 202 and response.json()["status"] == "failed"
+    assert response.status_code == 503 and response.json()["error"]["code"] == "queue_unavailable"
+    assert AnalysisReport.objects.get().status == "failed"
     assert AnalysisReport.objects.get().error_code == "not_queued"
 
 
