@@ -4,10 +4,12 @@
 
 `auto` (the default) measures Gemma 3 270M when its converted cache is present under
 $MEDITRACK_MODEL_CACHE (default var/models; `--model gemma` converts it first, ~1 minute), else a
-tiny random-weight GPT-2 built here. Both sides generate exactly N tokens greedily
-(min_new_tokens = max_new_tokens), counted as forward passes; after a warm-up the two alternate,
-each going first every other time, and the median of each side is reported. Needs nothing
-running; imports nothing from Django settings.
+tiny random-weight GPT-2 built here. Both sides are given the same inputs and settings, made by the
+functions chat itself uses (local.prompt_inputs, local.generation_settings), and generate exactly N
+tokens greedily (min_new_tokens = max_new_tokens), counted as forward passes; the warm-up checks
+that both made N and that the streamed pieces add up to the bare reply. After it the two
+alternate, each going first every other time, and the median of each side is reported. Needs
+nothing running; imports nothing from Django settings.
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from meditrack.inference.backends import local  # noqa: E402
-from meditrack.inference.backends.local import LocalBackend, render_prompt  # noqa: E402
+from meditrack.inference.backends.local import LocalBackend  # noqa: E402
 from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task  # noqa: E402
 
 TARGET = 0.95
+# Gemma's greedy reply to these runs past 32 tokens without writing the next turn itself: chat would
+# end it there (_until_next_turn), and the streamed side would stop after half the bare one's tokens,
+# spreading the prompt's cost over half as many.
 MESSAGES = [
-    ChatMessage("system", "You are a caring health assistant. Answer briefly."),
-    ChatMessage("user", "I slept badly last night and woke up with a headache. What can I do today?"),
+    ChatMessage("system", "You are a caring health assistant."),
+    ChatMessage("user", "I slept badly last night and woke up with a headache. What can I do today? "
+                        "Explain in a few sentences."),
 ]
 
 
@@ -62,24 +68,29 @@ def main() -> None:
 
     backend = LocalBackend()
     model, tokenizer = local._causal_lm(spec)
-    inputs = tokenizer(render_prompt(tokenizer, MESSAGES), return_tensors="pt").to(model.device)
-    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    inputs = local.prompt_inputs(tokenizer, MESSAGES, model.device)
+    settings = local.generation_settings(spec, tokenizer, tokens)
     forwards: list = []
     model.register_forward_hook(lambda *_: forwards.append(1))
+    replies = {}
 
     def bare():
         import torch
 
         with torch.inference_mode():
-            model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
-                           pad_token_id=pad_token_id)
+            out = model.generate(**inputs, **settings)
+        replies["bare"] = tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
 
     def streamed():
-        for _ in backend.chat(spec, MESSAGES, max_new_tokens=tokens):
-            pass
+        replies["streamed"] = "".join(backend.chat(spec, MESSAGES, max_new_tokens=tokens))
 
-    timed(bare, forwards)
-    timed(streamed, forwards)
+    for side, run in (("bare", bare), ("streamed", streamed)):
+        timed(run, forwards)
+        if len(forwards) != tokens:
+            sys.exit(f"the {side} side made {len(forwards)} forward passes, not {tokens}: the sides no longer "
+                     f"generate the same reply (try fewer --tokens)")
+    if replies["streamed"] != replies["bare"]:
+        sys.exit(f"the streamed reply {replies['streamed']!r} is not the bare one {replies['bare']!r}")
     baseline, measured = [], []
     for repeat in range(args.repeats):
         # Alternating which goes first evens out whatever else the machine is doing.

@@ -23,5 +23,6 @@ def async_client() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = _async_clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL)
+        # Every live stream blocks one connection in XREAD: no cap below the sockets a process serves.
+        client = _async_clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL, max_connections=2**31)
     return client

@@ -346,6 +346,25 @@ def render_prompt(tokenizer, messages: list[ChatMessage]) -> str:
     return render_plain(messages)
 
 
+def prompt_inputs(tokenizer, messages: list[ChatMessage], device) -> dict[str, Any]:
+    """The input_ids and attention_mask that the model is given for messages."""
+    # A chat template writes its own special tokens (a <bos>, say); the plain form needs the usual ones.
+    encoded = tokenizer(render_prompt(tokenizer, messages), return_tensors="pt",
+                        add_special_tokens=not tokenizer.chat_template)
+    # Only these two: a tokenizer may add token_type_ids, which GPT-2 would add into its embeddings.
+    return {key: encoded[key].to(device) for key in ("input_ids", "attention_mask")}
+
+
+def generation_settings(spec: ModelSpec, tokenizer, max_new_tokens: int) -> dict[str, Any]:
+    """What generate() is told besides the inputs (and the streamer and stop that chat adds)."""
+    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return {
+        **{k: v for k, v in spec.params.items() if k in GENERATION_PARAMS},
+        "max_new_tokens": max_new_tokens,
+        "pad_token_id": pad_token_id,
+    }
+
+
 def _event_stopper(event: threading.Event):
     import torch
     from transformers import StoppingCriteria
@@ -357,22 +376,68 @@ def _event_stopper(event: threading.Event):
     return StopWhenSet()
 
 
+class _GeneratedIds:
+    """A streamer for generate() that only queues the new token ids: decoding them is left to the
+    reader, off the thread that runs the model. None on the queue marks the end."""
+
+    def __init__(self):
+        self.queue: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+        self._prompt_passed = False
+
+    def put(self, value) -> None:
+        if self._prompt_passed:  # generate() puts the prompt first: it is not part of the reply
+            self.queue.put(value.tolist())  # the ids of one step, one per sequence: one here
+        self._prompt_passed = True
+
+    def end(self) -> None:
+        self.queue.put(None)
+
+
+class _IncrementalDecoder:
+    """The text that each new run of token ids adds to a reply, decoding only the last few tokens
+    each time: what came before is decoded again only as far back as the previous run, enough
+    context for a SentencePiece token's leading space. Text that ends in U+FFFD (a character
+    whose bytes have not all come) or that would change what was handed out waits for more ids.
+    All the pieces add up to `tokenizer.decode(ids, skip_special_tokens=True)`."""
+
+    def __init__(self, tokenizer):
+        self._tokenizer = tokenizer
+        self._ids: list[int] = []
+        self._start = 0  # where the window decoded each time begins
+        self._handed_out = 0  # the text of the ids before this has been handed out
+
+    def add(self, ids: list[int]) -> str:
+        self._ids += ids
+        return self._advance(final=False)
+
+    def rest(self) -> str:
+        """What is still held back, once no more ids will come."""
+        return self._advance(final=True)
+
+    def _advance(self, *, final: bool) -> str:
+        before = self._tokenizer.decode(self._ids[self._start:self._handed_out], skip_special_tokens=True)
+        text = self._tokenizer.decode(self._ids[self._start:], skip_special_tokens=True)
+        # Ids that add no text (a special token) leave the window where it is: were it to start at
+        # them, the next token would be decoded as the first, whose leading space some decoders strip.
+        if len(text) <= len(before) or not text.startswith(before) or (text.endswith("\ufffd") and not final):
+            return ""
+        self._start, self._handed_out = self._handed_out, len(self._ids)
+        return text[len(before):]
+
+
 def _generate_stream(spec: ModelSpec, model, tokenizer, inputs, max_new_tokens: int) -> Iterator[str]:
     """Text pieces as a generate thread produces them; closing this generator stops that thread
     within one token and joins it."""
     import torch
-    from transformers import StoppingCriteriaList, TextIteratorStreamer
+    from transformers import StoppingCriteriaList
 
-    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=spec.timeout_s)
+    generated = _GeneratedIds()
     stop = threading.Event()
     failures: list[BaseException] = []
-    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     kwargs = {
-        **{k: v for k, v in spec.params.items() if k in GENERATION_PARAMS},
         **inputs,
-        "max_new_tokens": max_new_tokens,
-        "pad_token_id": pad_token_id,
-        "streamer": streamer,
+        **generation_settings(spec, tokenizer, max_new_tokens),
+        "streamer": generated,
         "stopping_criteria": StoppingCriteriaList([_event_stopper(stop)]),
     }
 
@@ -382,16 +447,20 @@ def _generate_stream(spec: ModelSpec, model, tokenizer, inputs, max_new_tokens: 
                 model.generate(**kwargs)
         except BaseException as exc:
             failures.append(exc)
-            streamer.end()  # wake the consumer, which would otherwise wait out its timeout
+            generated.end()  # wake the reader, which would otherwise wait out its timeout
 
     thread = threading.Thread(target=generate, name=GENERATE_THREAD_NAME, daemon=True)
     thread.start()
+    decoder = _IncrementalDecoder(tokenizer)
     delivered = False
     try:
-        for piece in streamer:
-            if piece:
+        while (ids := generated.queue.get(timeout=spec.timeout_s)) is not None:
+            if piece := decoder.add(ids):
                 delivered = True
                 yield piece
+        if piece := decoder.rest():
+            delivered = True
+            yield piece
     except queue.Empty:
         error = StreamInterrupted if delivered else ModelTimeout
         raise error(f"no token within {spec.timeout_s:g} s", model=spec.slug) from None
@@ -434,18 +503,13 @@ class LocalBackend:
     def chat(self, spec: ModelSpec, messages: list[ChatMessage], *, max_new_tokens: int) -> Iterator[str]:
         # Loading and prompt checks happen here, at the call, so a caller can fall back before any token.
         model, tokenizer = _causal_lm(spec)
-        prompt = render_prompt(tokenizer, messages)
-        templated = bool(tokenizer.chat_template)
-        # A chat template writes its own special tokens (a <bos>, say); the plain form needs the usual ones.
-        encoded = tokenizer(prompt, return_tensors="pt", add_special_tokens=not templated)
-        # Only these two: a tokenizer may add token_type_ids, which GPT-2 would add into its embeddings.
-        inputs = {key: encoded[key].to(model.device) for key in ("input_ids", "attention_mask")}
+        inputs = prompt_inputs(tokenizer, messages, model.device)
         length = inputs["input_ids"].shape[1]
         if length > spec.context_window:
             raise BadInput(f"the prompt is {length} tokens, over the context window of {spec.context_window}",
                            model=spec.slug)
         pieces = _generate_stream(spec, model, tokenizer, inputs, max_new_tokens)
-        return pieces if templated else _until_next_turn(pieces)
+        return pieces if tokenizer.chat_template else _until_next_turn(pieces)
 
     def token_counter(self, spec: ModelSpec) -> TokenCounter | None:
         if spec.task == Task.CHAT:

@@ -14,7 +14,7 @@ from meditrack.inference.backends import local
 from meditrack.inference.backends.builtin import BuiltinBackend
 from meditrack.inference.backends.local import LocalBackend, loaded_models, render_prompt
 from meditrack.inference.errors import BadInput, ModelUnavailable
-from meditrack.inference.tests.tiny_models import LABELS, build_causal_lm, build_classifier
+from meditrack.inference.tests.tiny_models import LABELS, _byte_level_bpe, build_causal_lm, build_classifier
 from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task
 
 MESSAGES = [
@@ -50,6 +50,28 @@ def chat_lm(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def byte_level_lm(tmp_path_factory):
+    """A 2-layer GPT-2 with a byte-level tokenizer: most of what it samples is bytes of multi-byte
+    characters, whole or broken."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    directory = tmp_path_factory.mktemp("byte-level-lm")
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=_byte_level_bpe(["<|endoftext|>"]), bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+        model_input_names=["input_ids", "attention_mask"],
+    )
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=2, n_head=2,
+                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = GPT2LMHeadModel(config)
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
 def classifier(tmp_path_factory):
     return build_classifier(tmp_path_factory.mktemp("classifier"))
 
@@ -77,20 +99,40 @@ def count_forwards(model, *, delay=0.0):
 # ---- chat
 
 
-def test_it_streams_several_pieces_that_add_up_to_the_whole_reply(plain_lm):
+@pytest.mark.parametrize(("lm", "do_sample"), [("plain_lm", False), ("byte_level_lm", True)])
+def test_it_streams_several_pieces_that_add_up_to_the_whole_reply(lm, do_sample, request):
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    pieces = list(LocalBackend().chat(spec(plain_lm, do_sample=False, min_new_tokens=24), MESSAGES,
+    path = request.getfixturevalue(lm)
+    torch.manual_seed(0)  # when sampling, both sides draw the same numbers
+    pieces = list(LocalBackend().chat(spec(path, do_sample=do_sample, min_new_tokens=24), MESSAGES,
                                       max_new_tokens=24))
 
-    tokenizer = AutoTokenizer.from_pretrained(plain_lm)
-    model = AutoModelForCausalLM.from_pretrained(plain_lm)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
     prompt = tokenizer(render_prompt(tokenizer, MESSAGES), return_tensors="pt")
-    out = model.generate(**prompt, max_new_tokens=24, min_new_tokens=24, do_sample=False,
-                         pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    out = model.generate(**prompt, max_new_tokens=24, min_new_tokens=24, do_sample=do_sample,
+                         pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
     whole = tokenizer.decode(out[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
     assert len(pieces) >= 3
     assert "".join(pieces) == whole
+    if lm == "byte_level_lm":
+        assert any(ord(char) > 127 for char in whole)
+
+
+def test_it_streams_a_character_split_across_tokens_only_once_it_is_whole(byte_level_lm):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(byte_level_lm)
+    text = "Slept 7½ h — café, naïve, 睡眠 😴 ok"
+    ids = tokenizer.encode(text)
+    assert any(tokenizer.decode([token]) == "\ufffd" for token in ids)  # a token that is part of a character
+    decoder = local._IncrementalDecoder(tokenizer)
+    pieces = [decoder.add([token]) for token in ids] + [decoder.rest()]
+    assert "".join(pieces) == text
+    assert not any("\ufffd" in piece for piece in pieces)
 
 
 def test_it_stops_generating_when_the_reader_closes_the_stream(plain_lm):
