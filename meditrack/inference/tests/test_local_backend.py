@@ -14,7 +14,7 @@ from meditrack.inference.backends import local
 from meditrack.inference.backends.builtin import BuiltinBackend
 from meditrack.inference.backends.local import LocalBackend, loaded_models, render_prompt
 from meditrack.inference.errors import BadInput, ModelUnavailable
-from meditrack.inference.tests.tiny_models import LABELS, _byte_level_bpe, build_causal_lm, build_classifier
+from meditrack.inference.tests.tiny_models import LABELS, build_byte_level_lm, build_causal_lm, build_classifier
 from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task
 
 MESSAGES = [
@@ -53,22 +53,7 @@ def chat_lm(tmp_path_factory):
 def byte_level_lm(tmp_path_factory):
     """A 2-layer GPT-2 with a byte-level tokenizer: most of what it samples is bytes of multi-byte
     characters, whole or broken."""
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
-
-    directory = tmp_path_factory.mktemp("byte-level-lm")
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=_byte_level_bpe(["<|endoftext|>"]), bos_token="<|endoftext|>", eos_token="<|endoftext|>",
-        model_input_names=["input_ids", "attention_mask"],
-    )
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=2, n_head=2,
-                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = GPT2LMHeadModel(config)
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return build_byte_level_lm(tmp_path_factory.mktemp("byte-level-lm"))
 
 
 @pytest.fixture(scope="session")

@@ -60,8 +60,7 @@ def build_causal_lm(directory: Path, *, chat_template: bool = False) -> Path:
 
     The tokenizer is word-level: whatever the random weights pick is a whole word, so generated text
     has spaces for a streamer to cut at (a byte-level one would produce mostly broken UTF-8)."""
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=_word_level(["<|endoftext|>", "<pad>"]),
@@ -70,8 +69,27 @@ def build_causal_lm(directory: Path, *, chat_template: bool = False) -> Path:
     )
     if chat_template:
         tokenizer.chat_template = CHAT_TEMPLATE
+    return _save_gpt2(tokenizer, directory, n_positions=1024)
+
+
+def build_byte_level_lm(directory: Path) -> Path:
+    """A 2-layer GPT-2 with a byte-level tokenizer: its tokens can split a character's UTF-8 bytes, as
+    real models' do, which is what a streamer's decoding must survive."""
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=_byte_level_bpe(["<|endoftext|>"]), bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+        model_input_names=["input_ids", "attention_mask"],
+    )
+    return _save_gpt2(tokenizer, directory, n_positions=256)
+
+
+def _save_gpt2(tokenizer, directory: Path, *, n_positions: int) -> Path:
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=1024, n_embd=32, n_layer=2, n_head=2,
+        vocab_size=len(tokenizer), n_positions=n_positions, n_embd=32, n_layer=2, n_head=2,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
     )
     with torch.random.fork_rng():
