@@ -141,15 +141,20 @@ async def ws_stream(ws, soak: Soak, results: Results, opened: asyncio.Barrier) -
                         break
         except (TimeoutError, ConnectionClosed) as exc:
             failed = f"websocket: {exc!r} after {len(times)} tokens"
-        results.reply(started, times, indices, texts)
-        go_on = soak.round_done(first)
-        if failed:
-            # The reply may still be streaming: sending again would only be refused as busy.
-            results.stream_errors.append(failed)
-            return
-        if not go_on:
+        if not next_round(soak, results, first, failed, started, times, indices, texts):
             return
         first = False
+
+
+def next_round(soak, results, first: bool, failed: str | None, started: float, times, indices, texts) -> bool:
+    """Record a finished reply; whether its stream sends again."""
+    results.reply(started, times, indices, texts)
+    go_on = soak.round_done(first)
+    if failed:
+        # The reply may still be streaming: sending again would only be refused as busy.
+        results.stream_errors.append(failed)
+        return False
+    return go_on
 
 
 async def sse_stream(client, url: str, token: str, soak: Soak, results: Results, opened: asyncio.Barrier) -> None:
@@ -184,12 +189,7 @@ async def sse_stream(client, url: str, token: str, soak: Soak, results: Results,
                             failed = f"sse error event: {line[5:].strip()}"
         except (TimeoutError, httpx.HTTPError) as exc:
             failed = f"sse: {exc!r} after {len(times)} tokens (status {status}, {lines} lines)"
-        results.reply(started, times, indices, texts)
-        go_on = soak.round_done(first)
-        if failed:
-            results.stream_errors.append(failed)
-            return
-        if not go_on:
+        if not next_round(soak, results, first, failed, started, times, indices, texts):
             return
         first = False
 
