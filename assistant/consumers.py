@@ -2,7 +2,6 @@
 services and relays the reply's Redis Stream. It holds no database connection while tokens flow."""
 
 import asyncio
-import logging
 import time
 import uuid
 
@@ -16,7 +15,6 @@ from meditrack.errors import ApplicationError
 from meditrack.inference.errors import InferenceError
 from meditrack.redis_clients import async_client
 
-logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 FRAMES_PER_WINDOW = 20
@@ -132,19 +130,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.relay = asyncio.ensure_future(self._forward(message_id, after))
 
     async def _forward(self, message_id: int, after: int) -> None:
-        try:
-            async for event in streams.tail(async_client(), message_id, after=after):
-                kind = event.pop("type")
-                if kind == "token":
-                    await self.send_json({"type": "token", "message_id": message_id, **event})
-                elif kind == "done":
-                    await self.send_json({"type": "message_done", **event})
-                else:
-                    await self.send_json({"type": "error", **event})
-        except Exception:
-            # The reply goes on being written and saved; the client can resume from what it saw.
-            logger.exception("relay failed", extra={"message_id": message_id})
-            await self._error("relay_failed", "The live stream broke; resume to catch up.")
+        async for event in streams.tail(async_client(), message_id, after=after):
+            kind = event.pop("type")
+            if kind == "token":
+                await self.send_json({"type": "token", "message_id": message_id, **event})
+            elif kind == "done":
+                await self.send_json({"type": "message_done", **event})
+            else:
+                await self.send_json({"type": "error", **event})
 
     async def _error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail})

@@ -8,6 +8,7 @@ Entries: {"kind": "tokens", "start": i, "texts": [...]}, then one {"kind": "done
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,8 @@ STREAM_TTL_S = 3600
 FLUSH_EVERY_S = 0.05
 FLUSH_EVERY_TOKENS = 16
 CANCEL_TTL_S = 3600
+
+logger = logging.getLogger(__name__)
 
 
 def stream_key(message_id: int) -> str:
@@ -90,23 +93,30 @@ def read_all(redis, key: str) -> list[dict]:
 async def tail(redis, message_id: int, *, after: int = -1, block_ms: int = 2000,
                give_up_s: float = 900) -> AsyncIterator[dict]:
     """Events for the reader, token by token: {"type": "token", "index", "text"}, then the final
-    {"type": "done", ...} or {"type": "error", ...}. Tokens up to `after` are skipped (resume)."""
+    {"type": "done", ...} or {"type": "error", ...}. Tokens up to `after` are skipped (resume).
+    Always ends with one of those: a reader left without an end would hang its socket or response."""
     # Each wait stays under redis-py's default 5 s socket timeout; a quiet stream just loops.
     key = stream_key(message_id)
     last_id = "0-0"
     deadline = time.monotonic() + give_up_s
-    while time.monotonic() < deadline:
-        batches = await redis.xread({key: last_id}, block=block_ms, count=100)
-        for _, entries in batches or []:
-            for entry_id, fields in entries:
-                last_id = entry_id
-                event = _decode(fields)
-                if event["kind"] == "tokens":
-                    for offset, text in enumerate(event["texts"]):
-                        index = event["start"] + offset
-                        if index > after:
-                            yield {"type": "token", "index": index, "text": text}
-                else:
-                    yield {"type": event.pop("kind"), **event}
-                    return
+    try:
+        while time.monotonic() < deadline:
+            batches = await redis.xread({key: last_id}, block=block_ms, count=100)
+            for _, entries in batches or []:
+                for entry_id, fields in entries:
+                    last_id = entry_id
+                    event = _decode(fields)
+                    if event["kind"] == "tokens":
+                        for offset, text in enumerate(event["texts"]):
+                            index = event["start"] + offset
+                            if index > after:
+                                yield {"type": "token", "index": index, "text": text}
+                    else:
+                        yield {"type": event.pop("kind"), **event}
+                        return
+    except Exception as exc:  # the error's text could quote the stream: only its type is logged
+        logger.error("reply stream unreadable", extra={"message_id": message_id, "error": type(exc).__name__})
+        yield {"type": "error", "code": "stream_failed",
+               "detail": "The live stream broke; the reply is still being saved. Reload to see it."}
+        return
     yield {"type": "error", "code": "timeout", "detail": "The reply did not finish in time."}

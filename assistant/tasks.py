@@ -6,7 +6,9 @@ from django.conf import settings
 from assistant import services
 
 
-@shared_task(name="assistant.generate_reply")
+# Readers follow the reply's stream, never a task result: none is stored, and sending one
+# does not subscribe to the result backend first.
+@shared_task(name="assistant.generate_reply", ignore_result=True)
 def generate_reply(message_id: int, model: str | None = None) -> None:
     services.reply_generate(message_id=message_id, model=model)
 

@@ -150,7 +150,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "meditrack.redis_clients.SharedPoolRedisCache",
         "LOCATION": redis_db(REDIS_URL, 1),
     }
 }

@@ -15,6 +15,7 @@ from meditrack.inference import backends
 from meditrack.inference.backends import local
 from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.inference.tests.tiny_models import build_causal_lm
+from meditrack.procfile import wait_until
 from meditrack.redis_clients import sync_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,9 +113,8 @@ def test_the_sweeper_ends_replies_stuck_in_streaming(session, settings):
 
 def test_the_task_runs_on_a_real_worker(session, chat_model, chat_worker):
     reply = ask(session)
-    generate_reply.apply_async(args=[reply.pk], queue="io").get(timeout=10)
-    reply.refresh_from_db()
-    assert reply.status == "complete"
+    generate_reply.apply_async(args=[reply.pk], queue="io")
+    wait_until(lambda: Message.objects.get(pk=reply.pk).status == "complete", timeout=10, what="the reply")
 
 
 @pytest.fixture

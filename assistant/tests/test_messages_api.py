@@ -5,9 +5,10 @@ import pytest
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
-from assistant import services
+from assistant import services, streams
 from assistant.models import ChatSession, Message
 from assistant.tests.conftest import cookie_for
+from meditrack.redis_clients import sync_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +43,21 @@ async def test_with_sse_tokens_arrive_as_events_then_done(patient, session, chat
     assert [name for name, _ in events] == ["started", "token", "token", "token", "done"]
     assert [data["text"] for name, data in events if name == "token"] == ["One", " two", " three"]
     assert events[-1][1]["content"] == "One two three"
+
+
+@pytest.mark.asyncio
+async def test_a_stream_that_breaks_mid_reply_ends_with_an_error_event(patient, session, chat_model):
+    client = AsyncClient()
+    client.cookies["sessionid"] = (await cookie_for(patient)).decode().split("=", 1)[1]
+    response = await client.post(url(session), {"content": "Count"}, content_type="application/json",
+                                  headers={"accept": "text/event-stream"})
+    chunks = aiter(response.streaming_content)
+    started = json.loads((await anext(chunks)).decode().split("data: ", 1)[1])
+    # An entry no reader can decode: the response must still end, and say why.
+    sync_client().xadd(streams.stream_key(started["message_id"]), {"kind": "tokens", "start": "x", "texts": "[]"})
+    rest = b"".join([chunk async for chunk in chunks]).decode()
+    assert rest.startswith("event: error\n")
+    assert json.loads(rest.split("data: ", 1)[1])["code"] == "stream_failed"
 
 
 @pytest.mark.asyncio
