@@ -37,7 +37,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from chat_stream import REPLY, TOKENS, direct, direct_client, io_worker_answers, loopback_server
-from stack import run_with_services
+from stack import cpu_seconds, run_with_services, service_pids
 
 SOCKETS = 500
 STREAMING = 100
@@ -252,45 +252,6 @@ def rss_mb(pid: int) -> float:
 
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
-
-
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU time of each named process, postgres's with its backends (this process's children are the
-    others, counted on their own), and of the whole machine: other work on it competes for the cores."""
-    import psutil
-
-    seconds = {}
-    for name, pid in pids.items():
-        try:
-            process = psutil.Process(pid)
-            family = [process, *process.children(recursive=True)] if name == "postgres" else [process]
-        except psutil.NoSuchProcess:
-            continue
-        total = 0.0
-        for p in family:
-            try:
-                times = p.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system
-        seconds[name] = total
-    times = psutil.cpu_times()
-    seconds["machine"] = sum(times) - times.idle - getattr(times, "iowait", 0.0)  # everyone's, ours included
-    return seconds
-
-
-def service_pids() -> dict[str, int]:
-    """The embedded PostgreSQL's postmaster and Redis server (var/bench), for the CPU breakdown."""
-    from stack import ROOT
-
-    var = ROOT / "var" / "bench"
-    pids = {}
-    for name, path in (("postgres", var / "pg" / "postmaster.pid"), ("redis", var / "redis" / "redis.pid")):
-        try:
-            pids[name] = int(path.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-    return pids
 
 
 async def drive(port: int, model_url: str, sessions: list[tuple[int, str]], sse_sessions: list[tuple[int, str]],
