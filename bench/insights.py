@@ -31,7 +31,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from stack import run_with_services  # noqa: E402
 
-from journal.insights import EntryFacts, comprehensive, predictive  # noqa: E402
+from journal.insights.comprehensive import comprehensive  # noqa: E402
+from journal.insights.entries import EntryFacts  # noqa: E402
+from journal.insights.predictive import predictive  # noqa: E402
 
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "1000"))
 RUNS = 7
@@ -132,7 +134,7 @@ def timed(function, runs: int) -> tuple[float, float]:
 
 def served(entries: list[EntryFacts]) -> tuple[float, float]:
     """Median ms of the comprehensive insight computed by the service from the database, and served from the cache."""
-    from journal import services
+    from journal import selectors, services
     from journal.models import EntryAnalysis, JournalEntry
     from meditrack.accounts.models import User
 
@@ -146,12 +148,12 @@ def served(entries: list[EntryFacts]) -> tuple[float, float]:
         for row, e in zip(rows, entries, strict=True)])
     try:
         def compute():
-            services.journal_changed(owner_id=user.pk)
+            services.insight_cache_invalidate(owner_id=user.pk)
             services.insight_compute(user_id=user.pk, kind="comprehensive")
 
         computed_ms, _ = timed(compute, RUNS)
-        assert services.insight_get(user=user, kind="comprehensive")["entry_count"] == len(entries)
-        cached_ms, _ = timed(lambda: services.insight_get(user=user, kind="comprehensive"), 100)
+        assert selectors.insight_get(user=user, kind="comprehensive")["entry_count"] == len(entries)
+        cached_ms, _ = timed(lambda: selectors.insight_get(user=user, kind="comprehensive"), 100)
     finally:
         JournalEntry.objects.filter(owner=user).delete()
     return computed_ms, cached_ms

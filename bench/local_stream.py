@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from meditrack.inference.backends import local  # noqa: E402
+from meditrack.inference.backends import local, local_weights  # noqa: E402
 from meditrack.inference.backends.local import LocalBackend  # noqa: E402
 from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task  # noqa: E402
 
@@ -55,7 +55,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    use_gemma = args.model == "gemma" or (args.model == "auto" and (local.model_cache_dir() / "gemma3-270m").is_dir())
+    gemma_converted = (local_weights.model_cache_dir() / "gemma3-270m").is_dir()
+    use_gemma = args.model == "gemma" or (args.model == "auto" and gemma_converted)
     if use_gemma:
         model_id, name, tokens = "pkg:gemma3-270m", "gemma3-270m", args.tokens or 32
     else:

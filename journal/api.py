@@ -1,5 +1,6 @@
 """Journal API: entries with their analysis, and the insights (200 when ready, 202 while computed)."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -78,7 +79,7 @@ class VoiceEntryApi(APIView):
 class VoiceJobApi(APIView):
     @extend_schema(responses=VoiceJobSerializer)
     def get(self, request, job_id):
-        return Response(VoiceJobSerializer(services.voice_entry_status(user=request.user, job_id=job_id)).data)
+        return Response(VoiceJobSerializer(selectors.voice_entry_status(user=request.user, job_id=job_id)).data)
 
 
 class InsightApi(APIView):
@@ -86,8 +87,11 @@ class InsightApi(APIView):
                               202: OpenApiResponse(description="being computed; 'insight.ready' follows on "
                                                                "/ws/notifications/")})
     def get(self, request, kind):
-        result = services.insight_get(user=request.user, kind=kind)
+        if kind not in services.INSIGHT_KINDS:
+            raise Http404("No such insight.")
+        result = selectors.insight_get(user=request.user, kind=kind)
         if result is None:
+            services.insight_enqueue(user=request.user, kind=kind)
             return Response({"kind": kind, "status": "computing"}, status=status.HTTP_202_ACCEPTED,
                             headers={"Retry-After": "2"})
         return Response(result)

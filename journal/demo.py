@@ -7,8 +7,8 @@ of each sentence, the self-rated mood (on ~70% of the entries) and, with the top
 what the entry is about. Work happens on weekdays, walking groups at weekends, the weather follows the calendar.
 
 Everything is drawn from a random.Random seeded by (seed, email): the same seed and `today` give the same journals.
-The demo holds no crisis or self-harm language (the crisis flow is shown live in the browser): every text is checked
-against insights.crisis_language and a list of phrases, and drawn again on a hit.
+The demo holds no crisis or self-harm language, nor words that only look like it (the crisis flow is shown live in
+the browser): every text is checked by journal.insights.crisis.sounds_like_crisis and drawn again on a hit.
 
 The text is English whatever the person's language: the offline analyser reads English only.
 """
@@ -24,7 +24,8 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from journal import insights, services
+from journal import services
+from journal.insights.crisis import crisis_language, sounds_like_crisis
 from journal.models import EntryAnalysis, JournalEntry
 from meditrack.accounts.models import User
 
@@ -35,9 +36,6 @@ MOOD_SHARE = 0.7
 # The weight of a second entry on a day, against the first.
 SECOND_ENTRY = 0.12
 LOW_MOOD = 4.5
-# Phrases the demo must never contain, on top of insights.crisis_language.
-BANNED = re.compile(r"kill (?:my)?self|end (?:my|it all)|hurt myself|harm myself|suicid|better off dead|"
-                    r"no reason to live|want to die|\bdead\b|\bkilling\b", re.IGNORECASE)
 
 Curve = tuple[tuple[int, float], ...]
 
@@ -782,10 +780,6 @@ def _sentences(text: str) -> int:
     return len(re.split(r"(?<=[.!?])\s+", text.strip()))
 
 
-def _safe(text: str) -> bool:
-    return not insights.crisis_language(text) and BANNED.search(text) is None
-
-
 # Words a template may not use at a time of day: a morning entry has no "today" behind it yet, a night one no
 # "this morning" (that was yesterday's).
 UNFIT = {
@@ -963,7 +957,7 @@ def plan_journal(story: Story, *, today: date, seed: int = 7) -> list[PlannedEnt
             mood = latent[d]
             for _attempt in range(12):
                 text, health = writer.entry(d, day, bucket, mood, last=i == len(buckets) - 1)
-                if _safe(text) and text not in seen:
+                if not sounds_like_crisis(text) and text not in seen:
                     break
             else:  # pragma: no cover - the banks are checked by the tests
                 raise RuntimeError(f"no new safe entry for {story.email} on {day}")
@@ -1006,13 +1000,13 @@ def seed_journals(*, today: date | None = None, seed: int = 7) -> int:
                     continue
                 entries.append(JournalEntry(owner=user, text=p.text, mood=p.mood, written_at=written_at,
                                             shared_with_care_team=p.shared,
-                                            crisis=bool(insights.crisis_language(p.text))))
+                                            crisis=bool(crisis_language(p.text))))
         if not entries:
             return 0
         JournalEntry.objects.bulk_create(entries, batch_size=500)
         EntryAnalysis.objects.bulk_create([EntryAnalysis(entry=e) for e in entries], batch_size=500)
         for user in seeded:
-            transaction.on_commit(lambda owner_id=user.pk: services.journal_changed(owner_id=owner_id))
+            transaction.on_commit(lambda owner_id=user.pk: services.insight_cache_invalidate(owner_id=owner_id))
         for tier in sorted({user.tier for user in seeded}):
             transaction.on_commit(lambda tier=tier: services.analysis_enqueue(tier=tier))
     return len(entries)

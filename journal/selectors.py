@@ -1,15 +1,18 @@
-"""Journal reads: whose entries a user may see, and the plain facts insights are computed from."""
+"""Journal reads: whose entries a user may see, the plain facts insights are computed from, the cached insights
+and the state of a spoken entry's transcription."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from time import time_ns
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import BinaryField, F, Func, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from journal.insights import EntryFacts
+from journal.insights.entries import EntryFacts
 from journal.models import JournalEntry
 from meditrack.accounts.models import User
 from meditrack.patients.models import Patient
@@ -63,7 +66,7 @@ def entry_get(*, user: User, entry_id: int) -> JournalEntry:
 def entry_facts(*, owner_id: int) -> list[EntryFacts]:
     """Every entry of the journal with its analysis as plain values, oldest first: one query."""
     rows = (JournalEntry.objects.filter(owner_id=owner_id).order_by("written_at", "id")
-            # pgvector's binary form: parsing the text form of 1,000 vectors took longer than the whole insight.
+            # pgvector's binary form: parsing the text form of every vector would cost more than the insight itself.
             .annotate(vector=Func(F("analysis__embedding"), function="vector_send", output_field=BinaryField()))
             .values_list("id", "written_at", "text", "mood", "analysis__status", "analysis__score",
                          "analysis__sentiment_label", "analysis__emotions", "vector"))
@@ -81,3 +84,42 @@ def entry_facts(*, owner_id: int) -> list[EntryFacts]:
 def _vector(binary: bytes) -> np.ndarray:
     """vector_send's layout: int16 dimensions, int16 unused, then big-endian float4s."""
     return np.frombuffer(binary, dtype=">f4", offset=4).astype(np.float32)
+
+
+# ---- cached insights and spoken entries
+
+def insight_cache_version(*, owner_id: int) -> int:
+    """The counter that names the owner's cached insights: every write to the journal or its analyses moves it on
+    (services.insight_cache_invalidate), so an insight cached under an older one is never served again."""
+    key = insight_cache_version_key(owner_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, time_ns(), None)
+        version = cache.get(key)
+    return version
+
+
+def insight_cache_version_key(owner_id: int) -> str:
+    return f"journal:version:{owner_id}"
+
+
+def insight_cache_key(*, user: User, kind: str, version: int) -> str:
+    # The zone is part of the key: the same entries fall on other days elsewhere.
+    return f"journal:insight:{user.pk}:{kind}:{version}:{user.time_zone}"
+
+
+def insight_get(*, user: User, kind: str) -> dict | None:
+    """The insight of the journal as it is now, or None while it is not computed."""
+    return cache.get(insight_cache_key(user=user, kind=kind, version=insight_cache_version(owner_id=user.pk)))
+
+
+def voice_job_key(job_id: str) -> str:
+    return f"journal:voice:{job_id}"
+
+
+def voice_entry_status(*, user: User, job_id: str) -> dict:
+    """The user's own transcription job, or 404 whether or not someone else's exists."""
+    status = cache.get(voice_job_key(job_id))
+    if status is None or status["owner_id"] != user.pk:
+        raise Http404("No such recording.")
+    return status

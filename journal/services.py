@@ -1,11 +1,11 @@
-"""Journal writes and business logic: entries, their batched analysis, crisis alerts and insights."""
+"""Journal writes and business logic: entries, their batched analysis, crisis language announced, and insights."""
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from time import time_ns
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,8 +15,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from journal import insights, selectors
+from journal import selectors
+from journal.insights.comprehensive import comprehensive
+from journal.insights.crisis import crisis_language
+from journal.insights.entries import EntryFacts
+from journal.insights.predictive import predictive
+from journal.insights.profile import DISCLAIMER, ProfileSchema, fallback_profile, profile_citations_valid
 from journal.models import MAX_ENTRY_BYTES, EntryAnalysis, JournalEntry
+from journal.signals import crisis_language_written
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
 from meditrack.enqueue import enqueue
@@ -25,13 +31,11 @@ from meditrack.inference import services as inference
 from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
-from meditrack.patients.models import CareAlert
-from meditrack.patients.services import care_alert_raise
 
 logger = logging.getLogger("meditrack.journal")
 
 # Bumped when the way entries are analysed changes, so `analyze_journal --stale` redoes older analyses.
-ANALYSIS_VERSION = "2026.11-2"  # -2: entries longer than the embedding window are embedded whole
+ANALYSIS_VERSION = "2026.11-2"
 ANALYSIS_BATCH = 64
 ANALYSIS_BATCH_CHARS = 200_000
 # A worker's claim on a batch; past it, another worker may take the entries (the first one died).
@@ -63,9 +67,12 @@ def entry_create(*, owner: User, text: str, written_at: datetime | None = None, 
     with transaction.atomic():
         entry = JournalEntry.objects.create(owner=owner, text=text, written_at=written_at, mood=mood, source=source,
                                             shared_with_care_team=shared_with_care_team, voice_job_id=voice_job_id,
-                                            crisis=bool(insights.crisis_language(text)))
+                                            crisis=bool(crisis_language(text)))
         EntryAnalysis.objects.create(entry=entry)
-        _after_write(entry, analyse=True, alert=entry.crisis)
+        _insights_invalidate_on_commit(owner_id=owner.pk)
+        _analysis_enqueue_on_commit(tier=owner.tier)
+        if entry.crisis:
+            _crisis_announce(entry=entry)
     return entry
 
 
@@ -80,7 +87,7 @@ def entry_update(*, entry: JournalEntry, text: str | None = None, written_at: da
         if text_changed:
             entry.text = _clean_text(text)
             entry.revision += 1
-            entry.crisis = bool(insights.crisis_language(entry.text))
+            entry.crisis = bool(crisis_language(entry.text))
             EntryAnalysis.objects.filter(entry=entry).update(status=EntryAnalysis.Status.PENDING, claimed_until=None)
         if written_at is not None:
             entry.written_at = _checked_written_at(written_at)
@@ -92,7 +99,11 @@ def entry_update(*, entry: JournalEntry, text: str | None = None, written_at: da
         if shared_with_care_team is not None:
             entry.shared_with_care_team = shared_with_care_team
         entry.save()
-        _after_write(entry, analyse=text_changed, alert=entry.crisis and not was_crisis)
+        _insights_invalidate_on_commit(owner_id=entry.owner_id)
+        if text_changed:
+            _analysis_enqueue_on_commit(tier=entry.owner.tier)
+        if entry.crisis and not was_crisis:
+            _crisis_announce(entry=entry)
     return entry
 
 
@@ -100,7 +111,7 @@ def entry_delete(*, entry: JournalEntry) -> None:
     owner_id = entry.owner_id
     with transaction.atomic():
         entry.delete()
-        transaction.on_commit(lambda: journal_changed(owner_id=owner_id), robust=True)
+        _insights_invalidate_on_commit(owner_id=owner_id)
 
 
 def _clean_text(text: str) -> str:
@@ -128,18 +139,24 @@ def _check_mood(mood: int | None) -> None:
         raise ApplicationError("Mood is rated from 1 to 10.", fields={"mood": ["Between 1 and 10."]})
 
 
-def _after_write(entry: JournalEntry, *, analyse: bool, alert: bool) -> None:
-    # robust: the entry is saved whatever happens next. A broker or Redis outage must not answer 500 for it
-    # (the client would send it again); the beat requeues its analysis and the failure is logged.
-    owner_id, tier = entry.owner_id, entry.owner.tier
-    transaction.on_commit(lambda: journal_changed(owner_id=owner_id), robust=True)
-    if analyse:
-        transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
-    if alert:
-        # The writer is shown help first; the care team's alert is saved with the entry, so it is never lost.
-        entry_id = entry.pk
-        transaction.on_commit(lambda: crisis_support_notify(owner_id=owner_id, entry_id=entry_id), robust=True)
-        care_alert_raise(patient_user=entry.owner, kind=CareAlert.Kind.CRISIS_LANGUAGE)
+# What a write does once committed is robust: the entry is saved whatever happens next. A broker or Redis outage
+# must not answer 500 for it (the client would send it again); the beat requeues its analysis and the failure is
+# logged.
+
+def _insights_invalidate_on_commit(*, owner_id: int) -> None:
+    transaction.on_commit(lambda: insight_cache_invalidate(owner_id=owner_id), robust=True)
+
+
+def _analysis_enqueue_on_commit(*, tier: str) -> None:
+    transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
+
+
+def _crisis_announce(*, entry: JournalEntry) -> None:
+    """The writer is shown help once the entry is committed, and the other apps hear of it inside the transaction
+    (patients keeps an alert for the care team), so what they save commits with the entry and is never lost."""
+    owner_id, entry_id = entry.owner_id, entry.pk
+    transaction.on_commit(lambda: crisis_support_notify(owner_id=owner_id, entry_id=entry_id), robust=True)
+    crisis_language_written.send(sender=JournalEntry, entry=entry)
 
 
 # ---- spoken entries
@@ -148,14 +165,15 @@ MAX_AUDIO_BYTES = 10 * 1024 * 1024
 VOICE_TTL = 3600
 
 
-def _voice_key(job_id: str) -> str:
-    return f"journal:voice:{job_id}"
+def _audio_key(job_id: str) -> str:
+    return f"{selectors.voice_job_key(job_id)}:audio"
 
 
 def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None = None, mood: int | None = None,
                        shared_with_care_team: bool = False) -> dict:
     """Keep the recording in Redis for a worker to transcribe (never in the database, gone within the hour) and
-    queue it; the entry is saved from the transcript. Returns the job's status, which `voice_entry_status` reads."""
+    queue it; the entry is saved from the transcript. Returns the job's status, as selectors.voice_entry_status
+    reads it."""
     if not audio:
         raise ApplicationError("The recording is empty.", fields={"audio": ["Empty file."]})
     if len(audio) > MAX_AUDIO_BYTES:
@@ -166,40 +184,33 @@ def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None
     queue = inference.queue_for(tier=owner.tier, task=Task.ASR)
     job_id = uuid.uuid4().hex
     status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk}
-    cache.set(_voice_key(job_id), status, VOICE_TTL)
-    cache.set(f"{_voice_key(job_id)}:audio", audio, VOICE_TTL)
+    cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
+    cache.set(_audio_key(job_id), audio, VOICE_TTL)
     from journal.tasks import transcribe_voice_entry
 
     enqueue(transcribe_voice_entry, queue=queue,
             kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
                     "shared_with_care_team": shared_with_care_team},
-            undo=lambda: cache.delete_many([_voice_key(job_id), f"{_voice_key(job_id)}:audio"]))
-    return status
-
-
-def voice_entry_status(*, user: User, job_id: str) -> dict:
-    status = cache.get(_voice_key(job_id))
-    if status is None or status["owner_id"] != user.pk:
-        raise ApplicationError("No such recording.", code="not_found", status_code=404)
+            undo=lambda: cache.delete_many([selectors.voice_job_key(job_id), _audio_key(job_id)]))
     return status
 
 
 def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, shared_with_care_team: bool) -> None:
     """Transcribe a recording and save it as an entry, once: a redelivered task finds the job done."""
-    status = cache.get(_voice_key(job_id))
+    status = cache.get(selectors.voice_job_key(job_id))
     if status is None or status["status"] != "transcribing":
         return
     saved = JournalEntry.objects.filter(voice_job_id=job_id).values_list("pk", flat=True).first()
     if saved is not None:  # a run that died after saving the entry
         _voice_done(status, saved)
         return
-    audio = cache.get(f"{_voice_key(job_id)}:audio")
+    audio = cache.get(_audio_key(job_id))
     owner = User.objects.get(pk=status["owner_id"])
     _, transcript = inference.speech_transcribe(user=owner, audio=audio)
     text = transcript.text.strip()
     if not text:
         status.update(status="failed", error="no_speech")
-        cache.set(_voice_key(job_id), status, VOICE_TTL)
+        cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
         user_notify(user_id=owner.pk, event={"type": "journal.voice_failed", "job_id": job_id,
                                              "message": "No speech was heard in the recording."})
         return
@@ -212,8 +223,8 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
 def _voice_done(status: dict, entry_id: int) -> None:
     job_id = status["job_id"]
     status.update(status="done", entry_id=entry_id)
-    cache.set(_voice_key(job_id), status, VOICE_TTL)
-    cache.delete(f"{_voice_key(job_id)}:audio")
+    cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
+    cache.delete(_audio_key(job_id))
     user_notify(user_id=status["owner_id"], event={"type": "journal.voice_ready", "job_id": job_id,
                                                    "entry_id": entry_id,
                                                    "message": "Your spoken entry is in your journal."})
@@ -221,11 +232,11 @@ def _voice_done(status: dict, entry_id: int) -> None:
 
 def voice_entry_failed(*, job_id: str, code: str) -> None:
     """The transcription gave up (its retries spent): say so, rather than 'transcribing' until the job expires."""
-    status = cache.get(_voice_key(job_id))
+    status = cache.get(selectors.voice_job_key(job_id))
     if status is None or status["status"] != "transcribing":
         return
     status.update(status="failed", error=code)
-    cache.set(_voice_key(job_id), status, VOICE_TTL)
+    cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
     user_notify(user_id=status["owner_id"], event={"type": "journal.voice_failed", "job_id": job_id,
                                                    "message": "The recording could not be transcribed."})
 
@@ -305,7 +316,7 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
             saved += 1
         owners = set(JournalEntry.objects.filter(pk__in=[c[1] for c in claimed]).values_list("owner_id", flat=True))
         for owner_id in owners:
-            transaction.on_commit(lambda owner_id=owner_id: journal_changed(owner_id=owner_id))
+            transaction.on_commit(lambda owner_id=owner_id: insight_cache_invalidate(owner_id=owner_id))
     _requeue_if_pending(tier=tier)
     return saved
 
@@ -373,43 +384,20 @@ def stalled_analyses_requeue() -> list[str]:
 
 # ---- insights
 
-def _version_key(owner_id: int) -> str:
-    return f"journal:version:{owner_id}"
-
-
-def journal_version(*, owner_id: int) -> int:
-    version = cache.get(_version_key(owner_id))
-    if version is None:
-        cache.add(_version_key(owner_id), time.time_ns(), None)
-        version = cache.get(_version_key(owner_id))
-    return version
-
-
-def journal_changed(*, owner_id: int) -> None:
+def insight_cache_invalidate(*, owner_id: int) -> None:
     """Every write to a journal or its analyses: cached insights of the old version are never served again."""
-    cache.set(_version_key(owner_id), time.time_ns(), None)
+    cache.set(selectors.insight_cache_version_key(owner_id), time_ns(), None)
 
 
-def _insight_key(user: User, kind: str, version: int) -> str:
-    # The zone is part of the key: the same entries fall on other days elsewhere.
-    return f"journal:insight:{user.pk}:{kind}:{version}:{user.time_zone}"
-
-
-def insight_get(*, user: User, kind: str) -> dict | None:
-    """The insight for the journal as it is now, or None after queuing its computation (once)."""
-    if kind not in INSIGHT_KINDS:
-        raise ApplicationError("No such insight.", code="not_found", status_code=404)
-    key = _insight_key(user, kind, journal_version(owner_id=user.pk))
-    result = cache.get(key)
-    if result is not None:
-        return result
+def insight_enqueue(*, user: User, kind: str) -> None:
+    """Queue the computation of the insight of the journal as it is now, unless it is queued already."""
+    key = selectors.insight_cache_key(user=user, kind=kind, version=selectors.insight_cache_version(owner_id=user.pk))
     if cache.add(f"{key}:queued", 1, timeout=300):
         from journal.tasks import compute_insight
 
         # Nothing is computing if it cannot be sent: the next request queues it again.
         enqueue(compute_insight, queue=_insight_queue(user=user, kind=kind), args=(user.pk, kind),
                 undo=lambda: cache.delete(f"{key}:queued"))
-    return None
 
 
 def _insight_queue(*, user: User, kind: str) -> str:
@@ -423,18 +411,17 @@ def insight_compute(*, user_id: int, kind: str) -> dict:
     """Compute an insight and cache it under the journal version read before the entries were: a write that
     lands meanwhile makes the next request compute again."""
     user = User.objects.get(pk=user_id)
-    version = journal_version(owner_id=user_id)
-    key = _insight_key(user, kind, version)
+    key = selectors.insight_cache_key(user=user, kind=kind, version=selectors.insight_cache_version(owner_id=user_id))
     try:
         entries = selectors.entry_facts(owner_id=user_id)
         tz = ZoneInfo(user.time_zone)
         today = timezone.now().astimezone(tz).date()
         if kind == "comprehensive":
-            result = insights.comprehensive(entries, tz=tz, today=today)
+            result = comprehensive(entries, tz=tz, today=today)
         elif kind == "predictive":
-            result = insights.predictive(entries, tz=tz, today=today)
+            result = predictive(entries, tz=tz, today=today)
         else:
-            result = _profile(user=user, entries=entries, facts=insights.comprehensive(entries, tz=tz, today=today))
+            result = _profile(user=user, entries=entries, facts=comprehensive(entries, tz=tz, today=today))
         payload = {"kind": kind, "generated_at": timezone.now().isoformat(), "entry_count": len(entries),
                    "pending_entries": sum(1 for e in entries if e.score is None), "result": result}
         cache.set(key, payload, INSIGHT_TTL)
@@ -453,26 +440,26 @@ Every statement cites the ids of the excerpts it rests on; at most 4 statements 
 """
 
 
-def _profile(*, user: User, entries: list[insights.EntryFacts], facts: dict) -> dict:
+def _profile(*, user: User, entries: list[EntryFacts], facts: dict) -> dict:
     excerpts = _profile_excerpts(entries, facts)
     if not excerpts:
-        return insights.fallback_profile(entries, facts)
+        return fallback_profile(entries, facts)
     known = {e.id for e in entries}
     text = "\n".join(f"[{e.id}] {e.written_at:%Y-%m-%d}: {e.text[:EXCERPT_CHARS]}" for e in excerpts)
     try:
-        answer = inference.chat_json(user=user, schema=insights.ProfileSchema, fallback=lambda: None,
+        answer = inference.chat_json(user=user, schema=ProfileSchema, fallback=lambda: None,
                                      messages=[ChatMessage("system", PROFILE_PROMPT), ChatMessage("user", text)])
         if answer.value is None:
             raise ValueError("no valid profile")
-        profile = insights.profile_citations_valid(answer.value, known)
+        profile = profile_citations_valid(answer.value, known)
     except (InferenceError, ValueError) as exc:
         logger.info("profile rendered from facts", extra={"user_id": user.pk, "reason": type(exc).__name__})
-        return insights.fallback_profile(entries, facts)
-    return {"kind": "reflective_profile", "disclaimer": insights.DISCLAIMER, **profile.model_dump(),
+        return fallback_profile(entries, facts)
+    return {"kind": "reflective_profile", "disclaimer": DISCLAIMER, **profile.model_dump(),
             "generated_by": answer.model}
 
 
-def _profile_excerpts(entries: list[insights.EntryFacts], facts: dict) -> list[insights.EntryFacts]:
+def _profile_excerpts(entries: list[EntryFacts], facts: dict) -> list[EntryFacts]:
     """The entries behind the themes and the best and worst weeks first, then the most recent."""
     by_id = {e.id: e for e in entries}
     wanted: list[int] = []

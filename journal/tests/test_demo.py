@@ -5,16 +5,16 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from journal import demo, insights, services
+from journal import demo, services
+from journal.insights.crisis import sounds_like_crisis
+from journal.insights.phrases import sleep_complaint, stress_complaint
+from journal.insights.predictive import MIN_COMPLAINT_DAYS
 from journal.models import EntryAnalysis, JournalEntry
 from meditrack.accounts.demo import seed_accounts
 from meditrack.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
-CRISIS = re.compile(r"kill(?:ing)? (?:my)?self|end(?:ing)? my (?:own )?life|end it all|hurt(?:ing)? myself|"
-                    r"harm(?:ing)? myself|suicid|better off dead|no reason to live|want to die|"
-                    r"wish i (?:was|were) dead", re.IGNORECASE)
 EMAILS = [story.email for story in demo.STORIES]
 SOME_DAY = date(2026, 3, 14)
 
@@ -30,7 +30,7 @@ def calls(monkeypatch):
     """What seeding asks of the services once committed, without a broker."""
     made = []
     monkeypatch.setattr(services, "analysis_enqueue", lambda *, tier: made.append(("enqueue", tier)))
-    monkeypatch.setattr(services, "journal_changed", lambda *, owner_id: made.append(("changed", owner_id)))
+    monkeypatch.setattr(services, "insight_cache_invalidate", lambda *, owner_id: made.append(("changed", owner_id)))
     return made
 
 
@@ -75,7 +75,7 @@ def test_it_writes_no_crisis_language(demo_users):
     demo.seed_journals()
     texts = list(JournalEntry.objects.values_list("text", flat=True))
     assert len(texts) >= 600
-    assert not [t for t in texts if CRISIS.search(t) or insights.crisis_language(t)]
+    assert not [t for t in texts if sounds_like_crisis(t)]
     assert not JournalEntry.objects.filter(crisis=True).exists()
     # Nor anywhere in the banks, whatever a seed or a day would draw from them.
     phrases = [*demo.JOYS.low, *demo.JOYS.mid, *demo.JOYS.high]
@@ -87,7 +87,7 @@ def test_it_writes_no_crisis_language(demo_users):
         phrases += [*topic.low, *topic.mid, *topic.high]
     phrases += [p for bank in (*demo.OPENERS.values(), *demo.CLOSERS.values()) for p in bank]
     phrases += [v for values in demo.COMMON_FILLS.values() for v in values]
-    assert not [p for p in phrases if CRISIS.search(p) or insights.crisis_language(p)]
+    assert not [p for p in phrases if sounds_like_crisis(p)]
 
 
 def test_it_gives_every_entry_a_pending_analysis(demo_users):
@@ -157,9 +157,9 @@ def test_it_makes_james_last_fortnight_clearly_worse(demo_users):
     last_week = [e.mood for e in recent if e.mood and (today - timezone.localtime(e.written_at).date()).days < 7]
     assert sum(last_week) / len(last_week) < sum(first_week) / len(first_week) - 1
     # Repeated sleep and stress complaints on different days: what the predictive insight looks for.
-    for complaint in (insights.sleep_complaint, insights.stress_complaint):
+    for complaint in (sleep_complaint, stress_complaint):
         days = {timezone.localtime(e.written_at).date() for e in recent if complaint(e.text)}
-        assert len(days) >= insights.MIN_COMPLAINT_DAYS + 1, complaint.__name__
+        assert len(days) >= MIN_COMPLAINT_DAYS + 1, complaint.__name__
 
 
 def test_it_keeps_the_others_steadier_at_the_end(demo_users):

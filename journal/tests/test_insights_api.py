@@ -29,7 +29,7 @@ def analysed_journal(owner, scores: list[float], texts: list[str] | None = None)
                                      negative=max(0, -score), positive=max(0, score), neutral=1 - abs(score),
                                      emotions=[{"label": "sadness" if score < 0 else "joy", "score": 0.6}])
         entries.append(entry)
-    services.journal_changed(owner_id=owner.pk)
+    services.insight_cache_invalidate(owner_id=owner.pk)
     return entries
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from journal import services
+from journal import selectors, services
 from journal.models import JournalEntry
 from journal.tests.conftest import wait_until
 from meditrack.inference.backends.builtin import BuiltinBackend
@@ -68,11 +68,11 @@ def test_a_redelivered_transcription_finds_the_entry_its_first_run_saved(patient
                                     shared_with_care_team=False)
 
     assert JournalEntry.objects.count() == 1
-    assert services.voice_entry_status(user=patient, job_id=job["job_id"])["entry_id"] == saved.pk
+    assert selectors.voice_entry_status(user=patient, job_id=job["job_id"])["entry_id"] == saved.pk
 
 
 def test_a_transcription_that_gives_up_says_so(patient, whisper):
     job = services.voice_entry_submit(owner=patient, audio=spoken("Hello."))
     services.voice_entry_failed(job_id=job["job_id"], code="model_unavailable")
-    assert services.voice_entry_status(user=patient, job_id=job["job_id"])["status"] == "failed"
+    assert selectors.voice_entry_status(user=patient, job_id=job["job_id"])["status"] == "failed"
     assert not JournalEntry.objects.exists()

