@@ -4,7 +4,8 @@ A set of precompiled regexes over common English phrasings. It favours recall on
 not suicidal but..." is still flagged: a person should look at it) and avoids the common figures of speech ("this heat
 is killing me", "I could kill for a coffee", "dead tired", "I cut myself shaving").
 
-The write path imports this module alone: it needs nothing but the standard library.
+The write path imports it without the rest of the insights: it and journal.insights.phrases need only the standard
+library.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ _CRISIS: dict[str, re.Pattern[str]] = {
         r"(?:someone|somebody|people|others|everyone|them\s+all)\b",
     ]),
 }
+
 # Figures of speech that only look like crisis language ("dead tired", "this heat is killing me", "I hurt myself at
 # the gym"). crisis_language lets them pass in a person's entry; text we write ourselves (the demo journals) avoids
 # them as well, so that it reads as unmistakably safe.
