@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from meditrack.accounts.demo import DEMO_PASSWORD
 from meditrack.accounts.models import User
+from meditrack.demo.people import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from journal.demo import seed_journals
-from meditrack.accounts.demo import DEMO_PASSWORD, DEMO_USERS, seed_accounts
-from meditrack.patients.demo import seed_patients
+from meditrack.demo.people import DEMO_PASSWORD, DEMO_USERS
+from meditrack.demo.seed import seed_demo
 
 
 class Command(BaseCommand):
@@ -10,9 +9,7 @@ class Command(BaseCommand):
             "(idempotent: what exists is left as it is).")
 
     def handle(self, *args, **options):
-        created = seed_accounts()
-        seed_patients()
-        entries = seed_journals()
+        created, entries = seed_demo()
         self.stdout.write(f"Demo data: {created} account(s) created, {len(DEMO_USERS) - created} already there; "
                           f"{entries} journal entries written (the workers analyse them).")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

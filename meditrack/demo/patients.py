@@ -1,7 +1,7 @@
 """Demo patients with about six months of believable vitals and medication intakes.
 
-``seed_patients()`` links a Patient record (PAT-001…) to each demo patient account created by
-``seed_demo``, assigns them to the demo clinicians (Dr. Okafor four, Dr. Weber two, so neither reaches
+``seed_patients()`` links a Patient record (PAT-001…) to each demo patient account
+(meditrack.demo.people), assigns them to the demo clinicians (Dr. Okafor four, Dr. Weber two, so neither reaches
 the other's patients) and generates daily blood pressure and heart rate, weekly weight, glucose for
 the diabetics and a few more, with noise and trends, plus every scheduled medication intake. Among
 them: James Chen, clearly hypertensive (about 160/97 mmHg and creeping up despite taking his
@@ -20,12 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from meditrack.accounts.models import User
+from meditrack.demo.people import CLAIRE, FATIMA, JAMES, MARIA, OKAFOR, SAM, SPAN_DAYS, TOM, WEBER
 from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
 from meditrack.patients.services import intake_status
-
-DAYS = 182
-OKAFOR = "dr.okafor@meditrack.local"
-WEBER = "dr.weber@meditrack.local"
 
 
 @dataclass
@@ -61,30 +58,30 @@ class Profile:
 MORNING, NOON, EVENING, NIGHT = time(8, 0), time(13, 0), time(19, 0), time(22, 0)
 
 PROFILES = [
-    Profile("maria.garcia@meditrack.local", OKAFOR, date(1967, 3, 14), "female", ["Type 2 diabetes", "Obesity"],
+    Profile(MARIA, OKAFOR, date(1967, 3, 14), "female", ["Type 2 diabetes", "Obesity"],
             systolic=(134, 127), diastolic=(84, 80), heart_rate=76, weight=(86.0, 82.5),
             glucose=(152, 128), glucose_per_day=2, glucose_sd=16,
             drugs=[Drug("Metformin", 500, "mg", "twice daily with meals", (MORNING, EVENING), 0.9, 0.05),
                    Drug("Empagliflozin", 10, "mg", "once daily", (MORNING,), 0.92, 0.04, started_days_before=150)]),
-    Profile("james.chen@meditrack.local", OKAFOR, date(1961, 9, 2), "male", ["Hypertension", "Hyperlipidaemia"],
+    Profile(JAMES, OKAFOR, date(1961, 9, 2), "male", ["Hypertension", "Hyperlipidaemia"],
             systolic=(156, 166), diastolic=(95, 100), heart_rate=79, weight=(91.0, 92.0),
             drugs=[Drug("Lisinopril", 20, "mg", "once daily", (MORNING,), 0.88, 0.06),
                    Drug("Amlodipine", 10, "mg", "once daily", (MORNING,), 0.87, 0.06),
                    Drug("Atorvastatin", 20, "mg", "once daily at night", (NIGHT,), 0.85, 0.05)]),
-    Profile("fatima.hassan@meditrack.local", OKAFOR, date(1979, 1, 23), "female", ["Hypertension", "Asthma"],
+    Profile(FATIMA, OKAFOR, date(1979, 1, 23), "female", ["Hypertension", "Asthma"],
             systolic=(138, 137), diastolic=(87, 87), heart_rate=82, weight=(71.0, 71.5),
             drugs=[Drug("Ramipril", 5, "mg", "once daily", (MORNING,), 0.45, 0.1),
                    Drug("Budesonide/formoterol inhaler", 2, "puff", "twice daily", (MORNING, EVENING), 0.45, 0.1)]),
-    Profile("tom.muller@meditrack.local", WEBER, date(1953, 6, 30), "male",
+    Profile(TOM, WEBER, date(1953, 6, 30), "male",
             ["Heart failure (HFrEF)", "Atrial fibrillation"],
             systolic=(121, 118), diastolic=(74, 72), heart_rate=68, weight=(84.0, 84.5), extra="heart_failure",
             drugs=[Drug("Bisoprolol", 5, "mg", "once daily", (MORNING,), 0.94, 0.03),
                    Drug("Furosemide", 40, "mg", "once daily", (MORNING,), 0.93, 0.03),
                    Drug("Apixaban", 5, "mg", "twice daily", (MORNING, EVENING), 0.95, 0.02)]),
-    Profile("claire.dubois@meditrack.local", OKAFOR, date(1992, 11, 8), "female", ["Mild persistent asthma"],
+    Profile(CLAIRE, OKAFOR, date(1992, 11, 8), "female", ["Mild persistent asthma"],
             systolic=(113, 112), diastolic=(72, 71), heart_rate=71, weight=(61.0, 60.5), extra="fever",
             drugs=[Drug("Beclometasone inhaler", 100, "mcg", "twice daily", (MORNING, EVENING), 0.85, 0.06)]),
-    Profile("sam.okoro@meditrack.local", WEBER, date(1973, 4, 17), "male", ["Type 1 diabetes"],
+    Profile(SAM, WEBER, date(1973, 4, 17), "male", ["Type 1 diabetes"],
             systolic=(124, 122), diastolic=(79, 78), heart_rate=73, weight=(77.0, 77.0),
             glucose=(158, 150), glucose_per_day=3, glucose_sd=45,
             drugs=[Drug("Insulin glargine", 22, "unit", "once daily at night", (NIGHT,), 0.95, 0.03),
@@ -116,9 +113,9 @@ def _vitals(p: Profile, b: _Builder, missed_doses: set[date]) -> None:
     rng = b.rng
     fever_start = 58 + rng.randint(0, 10)
     fluid_start = 118 + rng.randint(0, 10)
-    for n in range(DAYS):
+    for n in range(SPAN_DAYS):
         day = b.start + timedelta(days=n)
-        f = n / (DAYS - 1)
+        f = n / (SPAN_DAYS - 1)
         weekly = math.sin(2 * math.pi * n / 7)  # a little higher on some weekdays
         if rng.random() > 0.07:  # about one morning in fourteen without a reading
             when = b.at(day, time(7, 30))
@@ -163,7 +160,7 @@ def _vitals(p: Profile, b: _Builder, missed_doses: set[date]) -> None:
 def _intakes(medication: Medication, drug: Drug, rng: random.Random, start: date, now: datetime,
              missed_days: set[date] | None) -> list[MedicationIntake]:
     slots = []
-    for n in range(DAYS):
+    for n in range(SPAN_DAYS):
         day = start + timedelta(days=n)
         if day < medication.start:
             continue
@@ -198,7 +195,7 @@ def seed_patients(*, today: date | None = None) -> None:
         return
     today = today or timezone.localdate()
     now = min(timezone.now(), timezone.make_aware(datetime.combine(today, time.max)))
-    start = today - timedelta(days=DAYS - 1)
+    start = today - timedelta(days=SPAN_DAYS - 1)
     taken_ids = set(Patient.objects.filter(patient_id__regex=r"^PAT-\d+$").values_list("patient_id", flat=True))
     number = 0
 

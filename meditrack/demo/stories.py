@@ -1,55 +1,21 @@
-"""Demo journals for the six demo patients: about six months of believable entries each, with a storyline.
-
-Every person has a mood curve over the story's days (STORY_DAYS, ending today), a writing habit (how likely an entry
-is on a day, more or less so on bad days), milestone entries on fixed days of the story, and phrase banks per topic in
-three registers (low, mid, high). A day's latent mood is the curve plus slowly wandering noise; it picks the register
-of each sentence, the self-rated mood (on ~70% of the entries) and, with the topic weights of that part of the story,
-what the entry is about. Work happens on weekdays, walking groups at weekends, the weather follows the calendar.
-
-Everything is drawn from a random.Random seeded by (seed, email): the same seed and `today` give the same journals.
-The demo holds no crisis or self-harm language, nor words that only look like it (the crisis flow is shown live in
-the browser): every text is checked by journal.insights.crisis.sounds_like_crisis and drawn again on a hit.
+"""The demo journals' stories: for each demo patient a mood curve over the span, a writing habit, milestone entries,
+and phrase banks per topic in three registers (low, mid, high); and the banks all of them share. Data only: the
+generator that writes journals from them is meditrack.demo.journals.
 
 The text is English whatever the person's language: the offline analyser reads English only.
 """
 
 from __future__ import annotations
 
-import math
-import random
-import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
-from django.utils import timezone
+from meditrack.demo import people
+from meditrack.demo.people import SPAN_DAYS
 
-from journal import services
-from journal.insights.crisis import crisis_language, sounds_like_crisis
-from journal.models import EntryAnalysis, JournalEntry
-from meditrack.accounts.models import User
-
-__all__ = ["STORIES", "PlannedEntry", "Story", "plan_journal", "seed_journals"]
-
-STORY_DAYS = 182
-MOOD_SHARE = 0.7
-# The weight of a second entry on a day, against the first.
-SECOND_ENTRY = 0.12
+# A day whose latent mood is below this is a low day.
 LOW_MOOD = 4.5
 
 Curve = tuple[tuple[int, float], ...]
-
-
-def _at(curve: Curve | float, day: float) -> float:
-    """A piecewise linear curve through (day, value) points, flat beyond its ends."""
-    if isinstance(curve, int | float):
-        return float(curve)
-    if day <= curve[0][0]:
-        return curve[0][1]
-    for (d0, v0), (d1, v1) in zip(curve, curve[1:], strict=False):
-        if day <= d1:
-            return v0 + (v1 - v0) * (day - d0) / (d1 - d0)
-    return curve[-1][1]
 
 
 @dataclass(frozen=True)
@@ -59,7 +25,7 @@ class Topic:
     low: tuple[str, ...] = ()
     mid: tuple[str, ...] = ()
     high: tuple[str, ...] = ()
-    days: tuple[int, int] = (0, STORY_DAYS + 1)  # story days it can come up on: [start, end)
+    days: tuple[int, int] = (0, SPAN_DAYS + 1)  # story days it can come up on: [start, end)
     when: str | None = None  # "weekday" or "weekend"
     not_months: tuple[int, ...] = ()
     health: bool = False  # entries about it are more often shared with the care team
@@ -86,17 +52,9 @@ class Story:
     # (first day, last day + 1, topic, chance): in those days an entry is about that topic first, at that chance.
     focus: tuple[tuple[int, int, str, float], ...] = ()
     # From this story day on, every sentence's register follows the day's mood strictly: a trend reads clearly.
-    strict_from: int = STORY_DAYS + 1
+    strict_from: int = SPAN_DAYS + 1
     noise: float = 0.35
 
-
-@dataclass(frozen=True)
-class PlannedEntry:
-    day: date
-    at: time
-    text: str
-    mood: int | None
-    shared: bool
 
 
 # ---- shared banks -------------------------------------------------------------------------------------------------
@@ -167,14 +125,12 @@ CLOSERS = {
     "mid": ("That's it for today.", "We'll see how tomorrow goes.", "Early night, I think."),
     "high": ("Good day.", "Grateful for today.", "More days like this, please.", "A good one."),
 }
-HOURS = {"morning": (6 * 60 + 10, 9 * 60 + 40), "afternoon": (12 * 60 + 5, 14 * 60 + 30),
-         "evening": (18 * 60 + 30, 23 * 60 + 15), "night": (10, 2 * 60 + 50)}
 
 
 # ---- the six people -----------------------------------------------------------------------------------------------
 
 MARIA = Story(
-    email="maria.garcia@meditrack.local",
+    email=people.MARIA,
     count=(118, 138),
     # A hard stretch as the arthritis flares and her medication stops working, then recovery after a new one.
     mood=((0, 6.2), (30, 5.8), (45, 4.6), (60, 3.3), (80, 3.0), (92, 3.2), (100, 4.0), (112, 5.4), (125, 6.4),
@@ -221,7 +177,7 @@ MARIA = Story(
                    "Remembered my folic acid, which I nearly always forget.",
                    "Picked up my prescription from the pharmacy on the way home."),
               high=("The medication seems to be holding things steady for now.",)),
-        Topic("new medication", ((92, 2.5), (115, 1.2), (182, 0.7)), days=(93, STORY_DAYS + 1), health=True,
+        Topic("new medication", ((92, 2.5), (115, 1.2), (182, 0.7)), days=(93, SPAN_DAYS + 1), health=True,
               low=("The injection site is red and itchy and I felt a bit sick this afternoon.",
                    "Injection day again and I was nervous about it all morning.",
                    "Still not sure the new medication is working, and the waiting is hard."),
@@ -288,7 +244,7 @@ MARIA = Story(
 )
 
 JAMES = Story(
-    email="james.chen@meditrack.local",
+    email=people.JAMES,
     count=(116, 134),
     # Fine for months; a big project, longer hours and worse sleep; a calmer week, then the launch date moves and
     # the last fortnight falls clearly.
@@ -298,7 +254,7 @@ JAMES = Story(
     low_mood_writing=1.3,
     night=0.25,
     noise=0.2,
-    focus=((170, STORY_DAYS + 1, "sleep", 0.7),),
+    focus=((170, SPAN_DAYS + 1, "sleep", 0.7),),
     strict_from=166,
     fills={"partner": ("Mei",), "friend": ("Dev", "Sarah", "Aisha"), "manager": ("Priya",),
            "project": ("the payments migration", "the migration", "the cut-over plan"),
@@ -323,7 +279,7 @@ JAMES = Story(
                     "Left work at five, ignored my phone and had a lovely relaxed evening.",
                     "Really productive, happy focus day with no meetings.",
                     "Team lunch by the river, lots of laughs.")),
-        Topic("crunch", ((110, 1.8), (150, 2.4), (168, 2.8), (182, 3.2)), days=(110, STORY_DAYS + 1),
+        Topic("crunch", ((110, 1.8), (150, 2.4), (168, 2.8), (182, 3.2)), days=(110, SPAN_DAYS + 1),
               low=("Another twelve-hour day on {project} and we're still behind, I feel awful.",
                    "Stressful day, three incident calls back to back and no lunch until four.",
                    "The deadline moved again and nobody asked us, I'm furious and exhausted.",
@@ -409,7 +365,7 @@ JAMES = Story(
 )
 
 FATIMA = Story(
-    email="fatima.hassan@meditrack.local",
+    email=people.FATIMA,
     count=(120, 140),
     # Steady and positive, with a bad fortnight: her mother's fall and her own chest infection.
     mood=((0, 7.4), (117, 7.6), (119, 4.4), (125, 3.6), (130, 4.6), (134, 6.4), (140, 7.5), (182, 7.8)),
@@ -491,7 +447,7 @@ FATIMA = Story(
 )
 
 TOM = Story(
-    email="tom.muller@meditrack.local",
+    email=people.TOM,
     count=(118, 140),
     # Chronic back pain at a middling level, four flare-ups, a little better with hydrotherapy and pacing.
     mood=((0, 5.6), (17, 5.5), (20, 3.4), (25, 3.6), (28, 5.3), (54, 5.6), (57, 3.2), (63, 3.5), (67, 5.4), (96, 5.6),
@@ -578,7 +534,7 @@ TOM = Story(
 )
 
 CLAIRE = Story(
-    email="claire.dubois@meditrack.local",
+    email=people.CLAIRE,
     count=(122, 146),
     # Anxiety that improves with therapy and walks, a setback before a big presentation, then steadier.
     mood=((0, 3.6), (20, 3.8), (40, 4.6), (60, 5.4), (90, 6.2), (104, 6.3), (108, 4.2), (112, 4.6), (114, 6.6),
@@ -613,7 +569,7 @@ CLAIRE = Story(
               high=("Realised at dinner I hadn't felt anxious once all day.",
                     "Made a phone call I'd been dreading and it was fine, completely fine.",
                     "Felt calm and present in the meeting, I even spoke up twice.")),
-        Topic("therapy", ((21, 1.4), (120, 0.9), (182, 0.7)), days=(21, STORY_DAYS + 1), health=True,
+        Topic("therapy", ((21, 1.4), (120, 0.9), (182, 0.7)), days=(21, SPAN_DAYS + 1), health=True,
               low=("Therapy was hard today, we talked about my dad and I cried the whole hour.",
                    "Didn't do my therapy homework and felt like I was failing at getting better."),
               mid=("Therapy session, we worked on catching the what-if thoughts.",
@@ -654,7 +610,7 @@ CLAIRE = Story(
               mid=("Pistache woke me at six for breakfast, as usual.", "Cleaned the flat and put on a podcast."),
               high=("Pistache fell asleep on my drawing tablet and I didn't have the heart to move her.",
                     "Bought flowers at the market for the kitchen table.")),
-        Topic("pottery", 0.9, days=(131, STORY_DAYS + 1),
+        Topic("pottery", 0.9, days=(131, SPAN_DAYS + 1),
               mid=("Pottery class, I'm still fighting the wheel.",),
               high=("Pottery class, my first mug that doesn't lean.",
                     "Glazed my bowls in blue, can't wait to see them.",
@@ -664,7 +620,7 @@ CLAIRE = Story(
 )
 
 SAM = Story(
-    email="sam.okoro@meditrack.local",
+    email=people.SAM,
     count=(124, 150),
     # Months of odd symptoms, a type 1 diabetes diagnosis, a hard first month, then adjusting and doing well.
     mood=((0, 5.4), (16, 4.3), (18, 2.8), (30, 3.2), (45, 4.4), (70, 5.3), (74, 4.2), (80, 5.4), (90, 6.4),
@@ -693,7 +649,7 @@ SAM = Story(
                    "So tired at work I nearly nodded off at the bench.", "My eyes have been blurry all afternoon."),
               mid=("Still really thirsty, but I had a decent day.", "Tired again, probably just working too much."),
               high=("Felt more like myself today, maybe it was just a bug.",)),
-        Topic("diabetes", ((17, 3.0), (45, 2.2), (100, 1.5), (182, 1.2)), days=(18, STORY_DAYS + 1), health=True,
+        Topic("diabetes", ((17, 3.0), (45, 2.2), (100, 1.5), (182, 1.2)), days=(18, SPAN_DAYS + 1), health=True,
               low=("My sugar was {reading} all afternoon and nothing I did brought it down.",
                    "Hypo at {low_reading} in the middle of the shop, I felt shaky and stupid.",
                    "I hate doing injections in front of people.",
@@ -711,14 +667,14 @@ SAM = Story(
                    "Forgot my meter at home and spent the afternoon guessing, which scared me."),
               mid=("Seven finger pricks today, I'm getting quick at it.", "Logged every reading in the notebook."),
               high=("All my finger prick readings were in range today.",)),
-        Topic("sensor", 0.9, days=(91, STORY_DAYS + 1), health=True,
+        Topic("sensor", 0.9, days=(91, SPAN_DAYS + 1), health=True,
               low=("The sensor fell off in the shower and the new one hurt going in.",
                    "The sensor alarm went off three times in the night."),
               mid=("Changed my sensor, no drama.", "Checked the sensor app more than I needed to."),
               high=("The sensor graph today was a flat line in the green, so satisfying.",
                     "Slept right through, the sensor alarm stayed quiet all night.",
                     "Love being able to glance at my phone instead of pricking my finger.")),
-        Topic("clinic", 0.6, days=(20, STORY_DAYS + 1), health=True,
+        Topic("clinic", 0.6, days=(20, SPAN_DAYS + 1), health=True,
               low=("Clinic appointment, they want to change my doses again.",),
               mid=("Phone call with Grace to go through my numbers.",
                    "Picked up a new box of insulin pens from the pharmacy."),
@@ -760,253 +716,3 @@ SAM = Story(
 )
 
 STORIES: tuple[Story, ...] = (MARIA, JAMES, FATIMA, TOM, CLAIRE, SAM)
-
-
-# ---- planning -----------------------------------------------------------------------------------------------------
-
-def _registers(mood: float) -> tuple[float, float, float]:
-    """Chances that a sentence on a day of this latent mood is from the low, mid or high bank."""
-    high = 1 / (1 + math.exp(-(mood - 6.0) * 1.4))
-    low = 1 / (1 + math.exp(-(LOW_MOOD - mood) * 1.4))
-    mid = max(0.08, 1 - high - low)
-    return low, mid, high
-
-
-def _register_of(mood: float) -> str:
-    return "low" if mood < LOW_MOOD else "high" if mood >= 6.5 else "mid"
-
-
-def _sentences(text: str) -> int:
-    return len(re.split(r"(?<=[.!?])\s+", text.strip()))
-
-
-# Words a template may not use at a time of day: a morning entry has no "today" behind it yet, a night one no
-# "this morning" (that was yesterday's).
-UNFIT = {
-    "morning": re.compile(r"\b(?:today|tonight|this evening|evening|afternoon|all day|after work|dinner|bedtime|"
-                          r"lunch|good day|a good one)\b", re.IGNORECASE),
-    "afternoon": re.compile(r"\b(?:tonight|this evening|evening|all day|after work|dinner|bedtime)\b", re.IGNORECASE),
-    "evening": re.compile(r"(?!)"),
-    "night": re.compile(r"\bthis morning\b", re.IGNORECASE),
-}
-# Words of a working or school day, for no template at a weekend.
-WEEKDAY_ONLY = re.compile(r"\b(?:after school|school gate|drop-off|standup|staff meeting|one-to-one|after work)\b",
-                          re.IGNORECASE)
-# Joining a sentence to the one before: by whether its register is the same, brighter or darker.
-CONNECTORS = {
-    ("low", "low"): ("Also, ", "And ", "On top of that, "),
-    ("mid", "mid"): ("Also, ", "And "),
-    ("high", "high"): ("Also, ", "And ", "Plus "),
-    "brighter": ("On the plus side, ", "At least ", "Still, "),
-    "darker": ("But ", "Then again, "),
-}
-# Only a sentence with a subject takes a connector: "At least great sleep" is not English.
-SUBJECTS = frozenset({"I", "I'm", "I've", "I'd", "My", "The", "We", "It", "It's", "Everything", "Every"})
-REGISTERS = ("low", "mid", "high")
-
-
-def _proper_nouns() -> frozenset[str]:
-    """Capitalised words inside a sentence of any bank or fill: names, which keep their capital after a connector."""
-    texts = [t for story in STORIES for topic in (*story.topics, JOYS, *WEATHER.values())
-             for bank in (topic.low, topic.mid, topic.high) for t in bank]
-    texts += [text for story in STORIES for text, _ in story.events.values()]
-    words = {word for text in texts for word in re.findall(r"(?<=[\w,:] )([A-Z][\w'-]*)", text)}
-    words.update(v for story in STORIES for values in story.fills.values() for v in values if v[:1].isupper())
-    return frozenset(words | {"I", "I'm", "I've", "I'd", "I'll"})
-
-
-PROPER_NOUNS = _proper_nouns()
-
-
-class _Writer:
-    def __init__(self, story: Story, rng: random.Random) -> None:
-        self.story, self.rng = story, rng
-        self.fills = {**COMMON_FILLS, **story.fills}
-        self.uses: dict[str, int] = {}
-
-    def fill(self, template: str) -> str:
-        return re.sub(r"\{(\w+)\}", lambda m: self.rng.choice(self.fills[m.group(1)]), template)
-
-    def pick(self, bank: tuple[str, ...], bucket: str, day: date) -> str | None:
-        """A template that fits the time of day and the day of the week, the less used ones more likely so that a
-        journal does not repeat itself; None if none fits."""
-        weekend = day.weekday() >= 5
-        bank = tuple(t for t in bank if not UNFIT[bucket].search(t) and not (weekend and WEEKDAY_ONLY.search(t)))
-        if not bank:
-            return None
-        weights = [1 / (1 + self.uses.get(t, 0)) ** 2 for t in bank]
-        template = self.rng.choices(bank, weights=weights)[0]
-        self.uses[template] = self.uses.get(template, 0) + 1
-        return template
-
-    def topics(self, story_day: int, day: date) -> list[Topic]:
-        weekend = day.weekday() >= 5
-        available = []
-        for topic in (*self.story.topics, WEATHER[SEASONS[day.month]]):
-            if not topic.days[0] <= story_day < topic.days[1] or day.month in topic.not_months:
-                continue
-            if (topic.when == "weekday" and weekend) or (topic.when == "weekend" and not weekend):
-                continue
-            available.append(topic)
-        return available
-
-    def join(self, sentence: str, register: str, previous: str | None) -> str:
-        if previous is None or self.rng.random() > 0.3:
-            return sentence
-        first = re.match(r"[\w'-]+", sentence)
-        if first is None or (first.group() not in SUBJECTS and first.group() not in PROPER_NOUNS):
-            return sentence
-        step = REGISTERS.index(register) - REGISTERS.index(previous)
-        connector = self.rng.choice(CONNECTORS[(register, previous) if step == 0 else
-                                               "brighter" if step > 0 else "darker"])
-        if first.group() in PROPER_NOUNS:
-            return connector + sentence
-        return connector + sentence[0].lower() + sentence[1:]
-
-    def entry(self, story_day: int, day: date, bucket: str, mood: float, *, last: bool) -> tuple[str, bool]:
-        """The text of one entry (the day's milestone opens its last), and whether it touches a health topic.
-
-        An entry keeps mostly to one register, drawn for the day's mood; now and then a sentence of the next one.
-        Written in the night, it is a low one that starts with sleep."""
-        rng = self.rng
-        k = rng.choices((1, 2, 3, 4, 5, 6), weights=(9, 22, 28, 21, 12, 8))[0]
-        head = []
-        event, tone = self.story.events.get(story_day) if last else None, None
-        if event:
-            head.append(event[0])
-            tone = event[1]
-        elif rng.random() < 0.3:
-            head.append(rng.choice(OPENERS[bucket]))
-        strict = story_day >= self.story.strict_from
-        if tone is None:
-            tone = "low" if bucket == "night" else _register_of(mood) if strict else \
-                rng.choices(REGISTERS, weights=_registers(mood))[0]
-        closer = None
-        if bucket in ("evening", "night") and rng.random() < 0.25:
-            closer = rng.choice(CLOSERS[tone])
-        used = sum(_sentences(s) for s in head) + (closer is not None)
-        wanted = min(max(k - used, 0 if event else 1), 6 - used)
-        available = self.topics(story_day, day)
-        chosen: list[Topic] = []
-        focus = [name for first_day, end, name, chance in self.story.focus
-                 if first_day <= story_day < end and rng.random() < chance]
-        if bucket == "night":
-            focus.insert(0, "sleep")
-        for name in focus[:max(wanted, 1)]:
-            chosen += [t for t in available if t.name == name and t not in chosen][:1]
-        available = [t for t in available if t not in chosen]
-        while len(chosen) < wanted and available:
-            weights = [_at(t.weight, story_day) for t in available]
-            topic = rng.choices(available, weights=weights)[0]
-            available.remove(topic)
-            chosen.append(topic)
-        body, previous = [], None
-        # Past the chosen topics, the others are there in case nothing chosen fits the time of day.
-        for n, topic in enumerate(chosen + available + [JOYS]):
-            if n >= len(chosen) and (body or event):
-                break
-            register = tone
-            if bucket != "night" and not strict and rng.random() < 0.25:  # a neighbour: never low beside high
-                register = "mid" if tone != "mid" else rng.choices(("low", "high"), weights=_registers(mood)[::2])[0]
-            template = self.pick(topic.bank(register), bucket, day)
-            if template is None:
-                continue
-            body.append(self.join(self.fill(template), register, previous))
-            previous = register
-        return " ".join(head + body + ([closer] if closer else [])), any(t.health for t in chosen)
-
-
-def plan_journal(story: Story, *, today: date, seed: int = 7) -> list[PlannedEntry]:
-    """The story's entries from STORY_DAYS before `today` up to it, oldest first: pure and deterministic."""
-    rng = random.Random(f"meditrack-demo:{seed}:{story.email}")
-    start = today - timedelta(days=STORY_DAYS)
-    latent, wander = [], 0.0
-    for d in range(STORY_DAYS + 1):
-        wander = 0.7 * wander + rng.gauss(0, story.noise)
-        latent.append(min(9.6, max(1.3, _at(story.mood, d) + wander)))
-    for d, (_, register) in story.events.items():  # a milestone's day feels like the milestone
-        latent[d] = min(latent[d], LOW_MOOD - 0.4) if register == "low" else \
-            max(latent[d], 6.8) if register == "high" else latent[d]
-
-    # Weighted sampling of entry slots without replacement (Efraimidis-Spirakis): each day has a first slot and a
-    # less likely second one; milestone days always have an entry.
-    keys = []
-    for d in range(STORY_DAYS + 1):
-        weight = _at(story.writing, d) * (story.low_mood_writing if latent[d] < LOW_MOOD else 1.0)
-        first = math.inf if d in story.events else rng.random() ** (1 / weight)
-        keys += [(first, d, 0), (rng.random() ** (1 / (weight * SECOND_ENTRY)), d, 1)]
-    count = rng.randint(*story.count)
-    per_day: dict[int, int] = {}
-    for _, d, _ in sorted(keys, reverse=True)[:count]:
-        per_day[d] = per_day.get(d, 0) + 1
-
-    writer = _Writer(story, rng)
-    seen: set[str] = set()
-    planned = []
-    for d in sorted(per_day):
-        day = start + timedelta(days=d)
-        if per_day[d] == 2:
-            buckets = ["morning", "evening"]
-        elif d in story.events:
-            buckets = ["evening"]
-        else:
-            night = story.night if latent[d] < LOW_MOOD else 0.01
-            buckets = rng.choices(("morning", "afternoon", "evening", "night"),
-                                  weights=(0.38, 0.1, 0.5 - night, night))
-        for i, bucket in enumerate(buckets):
-            mood = latent[d]
-            for _attempt in range(12):
-                text, health = writer.entry(d, day, bucket, mood, last=i == len(buckets) - 1)
-                if not sounds_like_crisis(text) and text not in seen:
-                    break
-            else:  # pragma: no cover - the banks are checked by the tests
-                raise RuntimeError(f"no new safe entry for {story.email} on {day}")
-            seen.add(text)
-            lo, hi = HOURS[bucket]
-            minute = rng.randint(lo, hi)
-            rated = min(10, max(1, round(mood + rng.gauss(0, 0.6)))) if rng.random() < MOOD_SHARE else None
-            shared = rng.random() < 0.18 + (0.2 if health else 0.0) + (0.08 if mood < LOW_MOOD else 0.0)
-            planned.append(PlannedEntry(day=day, at=time(minute // 60, minute % 60), text=text, mood=rated,
-                                        shared=shared))
-    return planned
-
-
-# ---- seeding ------------------------------------------------------------------------------------------------------
-
-def seed_journals(*, today: date | None = None, seed: int = 7) -> int:
-    """Give every demo patient who has no journal yet their demo journal; returns the number of entries created.
-
-    Entries that would lie in the future (later today) are left out. Their analyses are created pending; once
-    committed, each seeded journal's insights are invalidated and one analysis run is queued per tier (a broker that
-    is down makes this fail loudly)."""
-    tz = timezone.get_default_timezone()
-    now = timezone.now()
-    today = today or timezone.localdate()
-    entries: list[JournalEntry] = []
-    with transaction.atomic():
-        users = {u.email: u for u in User.objects.select_for_update()
-                 .filter(email__in=[s.email for s in STORIES]).order_by("pk")}
-        has_journal = set(JournalEntry.objects.filter(owner__in=users.values()).order_by()
-                          .values_list("owner_id", flat=True).distinct())
-        seeded = []
-        for story in STORIES:
-            user = users.get(story.email)
-            if user is None or user.pk in has_journal:
-                continue
-            seeded.append(user)
-            for p in plan_journal(story, today=today, seed=seed):
-                written_at = datetime.combine(p.day, p.at, tzinfo=tz)
-                if written_at > now:
-                    continue
-                entries.append(JournalEntry(owner=user, text=p.text, mood=p.mood, written_at=written_at,
-                                            shared_with_care_team=p.shared,
-                                            crisis=bool(crisis_language(p.text))))
-        if not entries:
-            return 0
-        JournalEntry.objects.bulk_create(entries, batch_size=500)
-        EntryAnalysis.objects.bulk_create([EntryAnalysis(entry=e) for e in entries], batch_size=500)
-        for user in seeded:
-            transaction.on_commit(lambda owner_id=user.pk: services.insight_cache_invalidate(owner_id=owner_id))
-        for tier in sorted({user.tier for user in seeded}):
-            transaction.on_commit(lambda tier=tier: services.analysis_enqueue(tier=tier))
-    return len(entries)

@@ -5,10 +5,10 @@ import pytest
 from django.db.models import Avg
 from django.http import Http404
 
-from meditrack.accounts.demo import seed_accounts
 from meditrack.accounts.models import User
+from meditrack.demo.patients import seed_patients
+from meditrack.demo.people import seed_accounts
 from meditrack.patients import selectors, thresholds
-from meditrack.patients.demo import seed_patients
 from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
 
 pytestmark = pytest.mark.django_db

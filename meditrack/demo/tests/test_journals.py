@@ -5,17 +5,18 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from journal import demo, services
+from journal import services
 from journal.insights.crisis import sounds_like_crisis
 from journal.insights.phrases import sleep_complaint, stress_complaint
 from journal.insights.predictive import MIN_COMPLAINT_DAYS
 from journal.models import EntryAnalysis, JournalEntry
-from meditrack.accounts.demo import seed_accounts
 from meditrack.accounts.models import User
+from meditrack.demo import journals, stories
+from meditrack.demo.people import SPAN_DAYS, seed_accounts
 
 pytestmark = pytest.mark.django_db
 
-EMAILS = [story.email for story in demo.STORIES]
+EMAILS = [story.email for story in stories.STORIES]
 SOME_DAY = date(2026, 3, 14)
 
 
@@ -41,7 +42,7 @@ def _sentences(text):
 def test_it_gives_each_demo_patient_months_of_entries(demo_users, calls, django_capture_on_commit_callbacks):
     started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
-        created = demo.seed_journals()
+        created = journals.seed_journals()
     elapsed = time.perf_counter() - started
     now = timezone.now()
 
@@ -72,58 +73,58 @@ def test_it_gives_each_demo_patient_months_of_entries(demo_users, calls, django_
 
 
 def test_it_writes_no_crisis_language(demo_users):
-    demo.seed_journals()
+    journals.seed_journals()
     texts = list(JournalEntry.objects.values_list("text", flat=True))
     assert len(texts) >= 600
     assert not [t for t in texts if sounds_like_crisis(t)]
     assert not JournalEntry.objects.filter(crisis=True).exists()
     # Nor anywhere in the banks, whatever a seed or a day would draw from them.
-    phrases = [*demo.JOYS.low, *demo.JOYS.mid, *demo.JOYS.high]
-    for story in demo.STORIES:
+    phrases = [*stories.JOYS.low, *stories.JOYS.mid, *stories.JOYS.high]
+    for story in stories.STORIES:
         phrases += [t for topic in story.topics for bank in (topic.low, topic.mid, topic.high) for t in bank]
         phrases += [text for text, _ in story.events.values()]
         phrases += [v for values in story.fills.values() for v in values]
-    for topic in demo.WEATHER.values():
+    for topic in stories.WEATHER.values():
         phrases += [*topic.low, *topic.mid, *topic.high]
-    phrases += [p for bank in (*demo.OPENERS.values(), *demo.CLOSERS.values()) for p in bank]
-    phrases += [v for values in demo.COMMON_FILLS.values() for v in values]
+    phrases += [p for bank in (*stories.OPENERS.values(), *stories.CLOSERS.values()) for p in bank]
+    phrases += [v for values in stories.COMMON_FILLS.values() for v in values]
     assert not [p for p in phrases if sounds_like_crisis(p)]
 
 
 def test_it_gives_every_entry_a_pending_analysis(demo_users):
-    created = demo.seed_journals()
+    created = journals.seed_journals()
     assert EntryAnalysis.objects.count() == created
     assert EntryAnalysis.objects.filter(status=EntryAnalysis.Status.PENDING, entry__isnull=False).count() == created
     assert not JournalEntry.objects.filter(analysis__isnull=True).exists()
 
 
 def test_it_is_deterministic(demo_users):
-    def journals():
+    def saved():
         return list(JournalEntry.objects.order_by("owner__email", "written_at")
                     .values_list("owner__email", "written_at", "text", "mood", "shared_with_care_team"))
 
-    demo.seed_journals(today=SOME_DAY, seed=7)
-    first = journals()
+    journals.seed_journals(today=SOME_DAY, seed=7)
+    first = saved()
     JournalEntry.objects.all().delete()
-    demo.seed_journals(today=SOME_DAY, seed=7)
-    assert journals() == first
+    journals.seed_journals(today=SOME_DAY, seed=7)
+    assert saved() == first
     JournalEntry.objects.all().delete()
-    demo.seed_journals(today=SOME_DAY, seed=8)
-    assert [row[2] for row in journals()] != [row[2] for row in first]
+    journals.seed_journals(today=SOME_DAY, seed=8)
+    assert [row[2] for row in saved()] != [row[2] for row in first]
     # The journal ends on the day it is given.
     assert max(row[1] for row in first).date() == SOME_DAY
 
 
 def test_it_plans_the_same_journal_for_the_same_seed_and_day():
-    for story in demo.STORIES:
-        assert demo.plan_journal(story, today=SOME_DAY) == demo.plan_journal(story, today=SOME_DAY)
+    for story in stories.STORIES:
+        assert journals.plan_journal(story, today=SOME_DAY) == journals.plan_journal(story, today=SOME_DAY)
 
 
 def test_it_is_idempotent(demo_users, calls, django_capture_on_commit_callbacks):
-    assert demo.seed_journals() > 0
+    assert journals.seed_journals() > 0
     count = JournalEntry.objects.count()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert demo.seed_journals() == 0
+        assert journals.seed_journals() == 0
     assert JournalEntry.objects.count() == count
     assert callbacks == []
 
@@ -131,18 +132,18 @@ def test_it_is_idempotent(demo_users, calls, django_capture_on_commit_callbacks)
 def test_it_leaves_a_journal_that_exists_alone(demo_users):
     maria = demo_users["maria.garcia@meditrack.local"]
     JournalEntry.objects.create(owner=maria, text="My own first entry.", written_at=timezone.now())
-    created = demo.seed_journals()
+    created = journals.seed_journals()
     assert JournalEntry.objects.filter(owner=maria).count() == 1
     assert created == JournalEntry.objects.exclude(owner=maria).count() > 500
 
 
 def test_it_seeds_nobody_without_the_demo_accounts(db):
-    assert demo.seed_journals() == 0
+    assert journals.seed_journals() == 0
     assert not JournalEntry.objects.exists()
 
 
 def test_it_makes_james_last_fortnight_clearly_worse(demo_users):
-    demo.seed_journals()
+    journals.seed_journals()
     james = demo_users["james.chen@meditrack.local"]
     today = timezone.localdate()
     entries = list(JournalEntry.objects.filter(owner=james))
@@ -163,7 +164,7 @@ def test_it_makes_james_last_fortnight_clearly_worse(demo_users):
 
 
 def test_it_keeps_the_others_steadier_at_the_end(demo_users):
-    demo.seed_journals()
+    journals.seed_journals()
     today = timezone.localdate()
     for email, user in demo_users.items():
         if email.startswith("james."):
@@ -174,11 +175,11 @@ def test_it_keeps_the_others_steadier_at_the_end(demo_users):
 
 
 def test_it_follows_each_storyline(demo_users):
-    demo.seed_journals(today=SOME_DAY)
+    journals.seed_journals(today=SOME_DAY)
 
     def mean_mood(name, first_day, last_day):
         """The mean self-rated mood of name@meditrack.local between two days of the story."""
-        start = SOME_DAY - timedelta(days=demo.STORY_DAYS)
+        start = SOME_DAY - timedelta(days=SPAN_DAYS)
         moods = [e.mood for e in JournalEntry.objects.filter(owner__email=f"{name}@meditrack.local",
                                                               mood__isnull=False)
                  if first_day <= (timezone.localtime(e.written_at).date() - start).days <= last_day]
