@@ -190,6 +190,6 @@ def _one_thread():
     if _threadpools is None:
         import sklearn.cluster  # noqa: F401  (loads its OpenMP runtime, which the controller must see)
 
-        _threadpools = ThreadpoolController()  # scans the loaded libraries (ms): once per process
+        _threadpools = ThreadpoolController()  # scans the loaded libraries: once per process
     return _threadpools.limit(limits=1)
 
