@@ -1,9 +1,13 @@
 """One error type for the application and one error shape for every API answer:
 
     {"error": {"code": str, "detail": str, "fields"?: {name: [message, ...]}}}
+
+An app whose errors must stay free of Django (the inference layer's) gives them the shape of
+``AnsweringError`` instead of importing this module: the core depends on no app.
 """
 
 import logging
+from typing import Protocol, runtime_checkable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -14,8 +18,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
-
-from meditrack.inference.errors import InferenceError
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,16 @@ class ApplicationError(Exception):
         self.code = code
         self.status_code = status_code
         self.fields = fields
+
+
+@runtime_checkable
+class AnsweringError(Protocol):
+    """An exception that carries its own answer: ``code``, the HTTP ``status``, and ``retry_after`` (seconds
+    worth waiting before trying again, or None). Its ``str()`` is the detail shown to the user."""
+
+    code: str
+    status: int
+    retry_after: float | None
 
 
 def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
@@ -49,7 +61,7 @@ def _fields_and_detail(data) -> tuple[dict, str]:
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
-    if isinstance(exc, InferenceError):
+    if isinstance(exc, AnsweringError):
         response = Response(error_body(exc.code, str(exc)), status=exc.status)
         if exc.retry_after is not None:
             response["Retry-After"] = str(max(1, round(exc.retry_after)))
