@@ -3,17 +3,18 @@ and the state of a spoken entry's transcription."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from time import time_ns
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import BinaryField, F, Func, QuerySet
+from django.db.models import Avg, BinaryField, Count, F, Func, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from journal.insights.entries import EntryFacts
-from journal.models import JournalEntry
+from journal.models import EntryAnalysis, JournalEntry
+from meditrack import dateranges
 from meditrack.accounts.models import User
 from meditrack.patients.models import Patient
 from meditrack.patients.selectors import patient_get
@@ -42,17 +43,14 @@ def entries_shared_with_care_team(*, patient: Patient) -> QuerySet[JournalEntry]
 def entries_search(entries: QuerySet[JournalEntry], *, since: date | None = None, until: date | None = None,
                    query: str = "") -> QuerySet[JournalEntry]:
     # Bounds as datetimes of the current time zone: a __date lookup would not use the (owner, written_at) index.
-    if since:
-        entries = entries.filter(written_at__gte=_start_of(since))
-    if until:
-        entries = entries.filter(written_at__lt=_start_of(until + timedelta(days=1)))
+    start, end = dateranges.bounds(since, until, tz=timezone.get_current_timezone())
+    if start:
+        entries = entries.filter(written_at__gte=start)
+    if end:
+        entries = entries.filter(written_at__lte=end)
     if query:
         entries = entries.filter(text__icontains=query)
     return entries
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def entry_get(*, user: User, entry_id: int) -> JournalEntry:
@@ -123,3 +121,15 @@ def voice_entry_status(*, user: User, job_id: str) -> dict:
     if status is None or status["owner_id"] != user.pk:
         raise Http404("No such recording.")
     return status
+
+
+def shared_sentiment(*, patient: Patient, start: datetime, end: datetime) -> tuple[dict[str, int], float | None]:
+    """What a care team learns of the journal between two instants (both included): of the entries the
+    patient shared, those with a finished analysis, counted per sentiment label, and their mean score
+    (None without any). Never their text."""
+    analysed = entries_shared_with_care_team(patient=patient).filter(
+        written_at__gte=start, written_at__lte=end, analysis__status=EntryAnalysis.Status.DONE)
+    labels = {row["analysis__sentiment_label"]: row["n"]
+              for row in analysed.values("analysis__sentiment_label").annotate(n=Count("id")).order_by()}
+    mean = analysed.aggregate(mean=Avg("analysis__score"))["mean"] if labels else None
+    return labels, mean

@@ -1,14 +1,16 @@
 """Patients and their vitals, medications, intakes and FHIR bundles.
 
 Who may do what: ``selectors.patient_get`` decides who reaches a patient (its clinicians and the
-patient themself; 404 for everyone else, whether or not the patient exists). A patient may read their
-own record and add their own readings and intakes; changing the record or its medications, importing
-a bundle, creating or deleting patients and reading or clearing care alerts is for clinicians (403 for
-the patient).
+patient themself; 404 for everyone else, whether or not the patient exists), and
+``services.may_manage_patients`` what they may do there: a patient may read their own record and add
+their own readings and intakes; changing the record or its medications, importing a bundle, creating or
+deleting patients and reading or clearing care alerts is for clinicians (403 for the patient).
 """
 
 import json
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -20,9 +22,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meditrack import dateranges
 from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients import selectors, services
+from meditrack.patients.models import Patient
 from meditrack.patients.serializers import (
     AdherenceSerializer,
     CareAlertQuerySerializer,
@@ -93,9 +97,29 @@ def _query(serializer_class, request) -> dict:
     return data.validated_data
 
 
+# How each side of a range the dateranges rules refuse is named in the query.
+RANGE_FIELDS = {"from": "from", "range": "to"}
+
+
 def _range(request, serializer_class=RangeQuerySerializer) -> tuple[dict, tuple]:
+    """The query, and its from/to as the first and last instant included, dates read in the user's time zone."""
     query = _query(serializer_class, request)
-    return query, selectors.time_range(start=query.get("from"), end=query.get("to"))
+    start, end = dateranges.bounds(query.get("from"), query.get("to"), tz=ZoneInfo(request.user.time_zone))
+    if start and end:
+        try:
+            dateranges.check(start, end, end_name="'to'")
+        except dateranges.RangeError as exc:
+            raise ApplicationError(exc.detail, code=exc.code,
+                                   fields={RANGE_FIELDS[exc.bound]: [exc.field_message]}) from None
+    return query, (start, end)
+
+
+def _patient_to_manage(request, patient_id: str) -> Patient:
+    """The patient (404 as ``selectors.patient_get``), and 403 unless the user may manage it."""
+    patient = selectors.patient_get(user=request.user, patient_id=patient_id)
+    if not services.may_manage_patients(user=request.user):
+        raise PermissionDenied("Only the patient's clinicians may do this.")
+    return patient
 
 
 def _paginate(view, request, queryset, serializer_class, pagination_class=Pagination, **extra):
@@ -132,14 +156,14 @@ class PatientDetailApi(APIView):
 
     @extend_schema(request=PatientUpdateSerializer, responses=PatientSerializer, summary="Change a patient")
     def patch(self, request, patient_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         data = PatientUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(PatientSerializer(services.patient_update(patient=patient, **data.validated_data)).data)
 
     @extend_schema(responses={204: None}, summary="Delete a patient with all their data")
     def delete(self, request, patient_id):
-        services.patient_delete(patient=selectors.patient_get_for_change(user=request.user, patient_id=patient_id))
+        services.patient_delete(patient=_patient_to_manage(request, patient_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -183,7 +207,7 @@ class MedicationListApi(APIView):
     @extend_schema(request=MedicationInputSerializer, responses={201: MedicationSerializer},
                    summary="Prescribe a medication (clinicians)")
     def post(self, request, patient_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         data = MedicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         medication = services.medication_create(patient=patient, prescribed_by=request.user, **data.validated_data)
@@ -201,7 +225,7 @@ class MedicationDetailApi(APIView):
     @extend_schema(request=MedicationUpdateSerializer, responses=MedicationSerializer,
                    summary="Change or end a medication (clinicians)")
     def patch(self, request, patient_id, medication_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         medication = selectors.medication_get(patient=patient, medication_id=medication_id)
         data = MedicationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -253,7 +277,7 @@ class CareAlertListApi(APIView):
                    description="Kept until a clinician marks them seen; 'patient.alert' on /ws/notifications/ "
                                "announces a new one. They name what happened, never the patient's words.")
     def get(self, request, patient_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         alerts = selectors.care_alerts_list(patient=patient, open_only=_query(CareAlertQuerySerializer,
                                                                               request)["open"])
         return _paginate(self, request, alerts, CareAlertSerializer)
@@ -262,7 +286,7 @@ class CareAlertListApi(APIView):
 class CareAlertSeenApi(APIView):
     @extend_schema(request=None, responses=CareAlertSerializer, summary="Mark a care alert seen (clinicians)")
     def post(self, request, patient_id, alert_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         alert = selectors.care_alert_get(patient=patient, alert_id=alert_id)
         return Response(CareAlertSerializer(services.care_alert_mark_seen(alert=alert, clinician=request.user)).data)
 
@@ -285,7 +309,7 @@ class FhirApi(APIView):
                                "entry by index and fullUrl. Readings and medications already recorded are not "
                                "imported twice.")
     def post(self, request, patient_id):
-        patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+        patient = _patient_to_manage(request, patient_id)
         result = services.fhir_bundle_import(patient=patient, bundle=request.data)
         created = result.vitals or result.medications
         return Response(ImportResultSerializer(result).data,

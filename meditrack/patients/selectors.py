@@ -1,16 +1,15 @@
-"""Who may reach which patient: the one place that decides it."""
+"""Patient reads: who may reach which patient (the one place that decides it), and that patient's data."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from meditrack.accounts.models import User
-from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
+from meditrack.patients.adherence import adherence_rate, on_time_rate
 from meditrack.patients.models import PATIENT_ID_RE, CareAlert, Medication, MedicationIntake, Patient, Vital
 
 
@@ -36,19 +35,6 @@ def patient_get(*, user: User, patient_id: str) -> Patient:
 
 # Everything below reads data of a patient the caller already reached through patient_get.
 
-MAX_RANGE = timedelta(days=5 * 365 + 2)  # five years, leap days included
-
-
-def patient_get_for_change(*, user: User, patient_id: str) -> Patient:
-    """Like patient_get, then 403 unless the user is one of its clinicians: a patient may read their own
-    record and add readings and intakes, but only clinicians change the record or its medications, and
-    only they read and clear its care alerts."""
-    patient = patient_get(user=user, patient_id=patient_id)
-    if user.role != User.Role.CLINICIAN:
-        raise PermissionDenied("Only the patient's clinicians may do this.")
-    return patient
-
-
 def care_alerts_list(*, patient: Patient, open_only: bool = False) -> QuerySet[CareAlert]:
     alerts = CareAlert.objects.filter(patient=patient).select_related("seen_by")
     return alerts.filter(seen_at__isnull=True) if open_only else alerts
@@ -61,28 +47,8 @@ def care_alert_get(*, patient: Patient, alert_id: int) -> CareAlert:
         raise Http404("No such alert.") from None
 
 
-def time_range(*, start: date | datetime | None = None,
-               end: date | datetime | None = None) -> tuple[datetime | None, datetime | None]:
-    """Aware datetimes bounding a query, both inclusive: a date ``end`` covers that whole day.
-    ApplicationError if ``start`` is after ``end`` or they are more than five years apart."""
-
-    def aware(value: date | datetime | None, end_of_day: bool) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime):
-            value = datetime.combine(value, time.max if end_of_day else time.min)
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-    lo, hi = aware(start, False), aware(end, True)
-    if lo and hi and lo > hi:
-        raise ApplicationError("'from' is after 'to'.", fields={"from": ["Must not be after 'to'."]})
-    if lo and hi and hi - lo > MAX_RANGE:
-        raise ApplicationError("The range is longer than five years.",
-                               fields={"to": ["At most five years after 'from'."]})
-    return lo, hi
-
-
 def _within(qs: QuerySet, field: str, start: datetime | None, end: datetime | None) -> QuerySet:
+    """Both bounds included, as meditrack.dateranges.bounds gives them."""
     if start:
         qs = qs.filter(**{f"{field}__gte": start})
     if end:
@@ -117,15 +83,9 @@ def intakes_list(*, patient: Patient, medication_id: int | None = None, start: d
     return _within(qs, "scheduled_at", start, end).order_by("scheduled_at", "id")
 
 
-def adherence_rate(*, taken: int, late: int, scheduled: int) -> float | None:
-    """Doses taken, on time or late, over doses scheduled; None when none were scheduled."""
-    return round((taken + late) / scheduled, 4) if scheduled else None
-
-
 @dataclass(frozen=True)
 class Adherence:
-    """Over the recorded scheduled intakes: ``adherence`` = doses taken (on time or late) / scheduled, as
-    reports count it too; ``on_time`` = taken within the hour / scheduled. None when nothing is recorded."""
+    """A medication's recorded scheduled intakes and their shares (see ``adherence``), to four places."""
 
     medication_id: int
     scheduled: int
@@ -135,11 +95,15 @@ class Adherence:
 
     @property
     def adherence(self) -> float | None:
-        return adherence_rate(taken=self.taken, late=self.late, scheduled=self.scheduled)
+        return _four_places(adherence_rate(taken=self.taken, late=self.late, scheduled=self.scheduled))
 
     @property
     def on_time(self) -> float | None:
-        return round(self.taken / self.scheduled, 4) if self.scheduled else None
+        return _four_places(on_time_rate(taken=self.taken, scheduled=self.scheduled))
+
+
+def _four_places(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)
 
 
 def _adherence_counts():
@@ -209,7 +173,8 @@ def patient_overviews(*, user: User, since: datetime) -> list[PatientOverview]:
         category = (thresholds.bp_category(p.systolic, p.diastolic)
                     if p.systolic is not None and p.diastolic is not None else None)
         out.append(PatientOverview(p, p.systolic, p.diastolic, p.bp_at, category,
-                                   adherence_rate(taken=row["taken"], late=row["late"], scheduled=row["scheduled"]),
+                                   _four_places(adherence_rate(taken=row["taken"], late=row["late"],
+                                                               scheduled=row["scheduled"])),
                                    row["scheduled"], p.last_reading_at, age_on(p.date_of_birth, today),
                                    p.open_alerts))
     return out
@@ -226,11 +191,13 @@ def vital_series(*, patient: Patient, start: datetime | None = None) -> list[dic
     for kind, label in Vital.Kind.choices:
         if kind not in points:
             continue
-        t = thresholds.THRESHOLDS[kind]
+        threshold = thresholds.THRESHOLDS[kind]
         series.append({
-            "kind": kind, "label": label, "unit": t.unit, "normal": [t.normal_low, t.normal_high],
-            "normal_text": t.normal_text, "source": t.source,
-            "bands": [{"low": b.low, "high": b.high, "label": b.label, "severity": b.severity} for b in t.bands],
+            "kind": kind, "label": label, "unit": threshold.unit,
+            "normal": [threshold.normal_low, threshold.normal_high],
+            "normal_text": threshold.normal_text, "source": threshold.source,
+            "bands": [{"low": b.low, "high": b.high, "label": b.label, "severity": b.severity}
+                      for b in threshold.bands],
             "points": points[kind],
         })
     return series

@@ -67,8 +67,8 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientCreateSerializer(serializers.Serializer):
-    """A new record. Unknown fields are refused (400, naming them) rather than ignored: linking a record to
-    an account (the former ``user_email``) is for the admin only."""
+    """A new record. Unknown fields are refused (400, naming them) rather than ignored: a client that tries
+    to link a record to an account (that is for the admin only) learns that it did not happen."""
 
     patient_id = serializers.CharField(max_length=20, required=False, help_text="Leave out for the next PAT-###.")
     name = serializers.CharField(max_length=150)

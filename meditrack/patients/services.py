@@ -6,7 +6,7 @@ mmol/L is converted before it is saved, so one patient's readings of one kind ar
 Intake status follows from the times (``intake_status``): no ``taken_at`` is *missed*; taken no later
 than ``ON_TIME_WINDOW`` after the scheduled time (or any time before it) is *taken* (on time); taken
 later is *late*. Adherence (see ``selectors.Adherence``) is the share of recorded scheduled intakes
-taken, on time or late (as reports count it); the share taken on time is reported beside it.
+taken, on time or late (the one rule, in ``adherence``); the share taken on time is reported beside it.
 
 A patient record is linked to its patient's own account only in the Django admin (and by the demo
 seeding), never through the API: whoever links an account reads what that patient shares.
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
+from meditrack.dateranges import EARLIEST_DATE
 from meditrack.errors import ApplicationError
 from meditrack.patients import thresholds
 from meditrack.patients.models import (
@@ -36,7 +37,6 @@ from meditrack.patients.models import (
 ON_TIME_WINDOW = timedelta(minutes=60)
 EARLIEST_INTAKE = timedelta(hours=12)   # taken more than this before the scheduled time is not that intake
 CLOCK_SKEW = timedelta(minutes=5)       # a device clock a little ahead is not "the future"
-EARLIEST_DATE = date(1900, 1, 1)
 
 # Dose units a medication may be prescribed in (UCUM spellings FHIR sends map onto them).
 DOSE_UNITS = {
@@ -65,6 +65,13 @@ def _not_in_future(field_name: str, value: datetime, now: datetime) -> None:
 
 
 # Patients ---------------------------------------------------------------------------------------
+
+def may_manage_patients(*, user: User) -> bool:
+    """Who does what to a patient they reach (``selectors.patient_get`` answers 404 to everyone else): its
+    clinicians create, change and delete records, prescribe, import bundles and read and clear care alerts;
+    a patient reads their own record and adds their readings and intakes (403 for the rest)."""
+    return user.role == User.Role.CLINICIAN
+
 
 def _next_patient_id() -> str:
     # PAT-### ids sort correctly as long as they have the same width; take the largest number in use.
@@ -100,7 +107,7 @@ def patient_create(*, clinician: User, name: str, date_of_birth: date | None = N
                    patient_id: str | None = None) -> Patient:
     """A new patient record, assigned to the clinician who creates it. It is linked to no account: that is
     done in the admin."""
-    if clinician.role != User.Role.CLINICIAN:
+    if not may_manage_patients(user=clinician):
         raise ApplicationError("Only clinicians create patient records.", code="permission_denied", status_code=403)
     fields = _clean_patient_fields(name=name, date_of_birth=date_of_birth, conditions=conditions or [],
                                    today=timezone.localdate())
@@ -154,14 +161,14 @@ def vital_build(*, patient: Patient, kind: str, value: float, unit: str, measure
                                f"{', '.join(thresholds.allowed_units(kind))}.", code="invalid_unit") from None
     except (TypeError, ValueError):
         raise _invalid("value", "A number is required.") from None
-    t = thresholds.THRESHOLDS[kind]
+    threshold = thresholds.THRESHOLDS[kind]
     if not thresholds.is_plausible(kind, canonical):
-        raise _invalid("value", f"Implausible {kind}: expected between {t.plausible_low:g} and "
-                                f"{t.plausible_high:g} {t.unit}.", code="implausible")
+        raise _invalid("value", f"Implausible {kind}: expected between {threshold.plausible_low:g} and "
+                                f"{threshold.plausible_high:g} {threshold.unit}.", code="implausible")
     _require_aware("measured_at", measured_at)
     _not_in_future("measured_at", measured_at, now or timezone.now())
-    return Vital(patient=patient, kind=kind, value=round(canonical, 2), unit=t.unit, measured_at=measured_at,
-                 source=source)
+    return Vital(patient=patient, kind=kind, value=round(canonical, 2), unit=threshold.unit,
+                 measured_at=measured_at, source=source)
 
 
 def _user_source(source: str) -> None:

@@ -228,14 +228,15 @@ def to_canonical(kind: str, value: float, unit: str) -> float:
 
 def is_plausible(kind: str, value: float) -> bool:
     """Whether a canonical-unit value is physiologically possible enough to be stored."""
-    t = THRESHOLDS[kind]
-    return t.plausible_low <= value <= t.plausible_high
+    threshold = THRESHOLDS[kind]
+    return threshold.plausible_low <= value <= threshold.plausible_high
 
 
 def is_out_of_range(kind: str, value: float) -> bool:
     """Whether a canonical-unit value lies outside the kind's normal range (False if the kind has none)."""
-    t = THRESHOLDS[kind]
-    return (t.normal_low is not None and value < t.normal_low) or (t.normal_high is not None and value >= t.normal_high)
+    threshold = THRESHOLDS[kind]
+    return ((threshold.normal_low is not None and value < threshold.normal_low)
+            or (threshold.normal_high is not None and value >= threshold.normal_high))
 
 
 def classify(kind: str, value: float) -> Band | None:

@@ -1,9 +1,11 @@
-"""The patient list and the patient page. Who reaches what is decided by selectors.patient_get."""
+"""The patient list and the patient page. Who reaches a patient is decided by selectors.patient_get, what
+they may do there by services.may_manage_patients."""
 
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -48,7 +50,7 @@ def detail(request, patient_id: str):
         latest.append((vital, band, thresholds.is_out_of_range(vital.kind, vital.value)))
     order = list(Vital.Kind.values)
     latest.sort(key=lambda row: order.index(row[0].kind))
-    is_clinician = request.user.role == User.Role.CLINICIAN
+    is_clinician = services.may_manage_patients(user=request.user)
     return render(request, "patients/detail.html", {
         "patient": patient,
         "age": selectors.age_on(patient.date_of_birth, timezone.localdate()),
@@ -69,7 +71,9 @@ def detail(request, patient_id: str):
 @login_required
 @require_POST
 def alert_seen(request, patient_id: str, alert_id: int):
-    patient = selectors.patient_get_for_change(user=request.user, patient_id=patient_id)
+    patient = selectors.patient_get(user=request.user, patient_id=patient_id)
+    if not services.may_manage_patients(user=request.user):
+        raise PermissionDenied
     services.care_alert_mark_seen(alert=selectors.care_alert_get(patient=patient, alert_id=alert_id),
                                   clinician=request.user)
     messages.success(request, "Alert marked as seen.")

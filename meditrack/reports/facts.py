@@ -2,9 +2,9 @@
 
 The database computes the aggregates (see selectors.py: one GROUP BY over the vitals); this module
 turns them into the facts the report stores, the narrative quotes and the fact check trusts:
-rounding, thresholds (from meditrack.patients.thresholds, the one source of truth), trend words,
-adherence. `vital_aggregate_from_rows` computes the same aggregates in Python from raw rows: the
-benchmark's baseline, and the tests' cross-check of the SQL.
+rounding, thresholds and adherence (by the rules of meditrack.patients.thresholds and .adherence, their
+one home), trend words. `vital_aggregate_from_rows` computes the same aggregates in Python from raw rows:
+the benchmark's baseline, and the tests' cross-check of the SQL.
 
 Rounding (every number a report shows is one of these, already rounded):
   means, standard deviations, the fitted change: 1 decimal; min/max/readings: as
@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from meditrack.patients import thresholds as th
+from meditrack.patients import thresholds
+from meditrack.patients.adherence import adherence_rate, on_time_rate
 
 SECONDS_PER_WEEK = 7 * 24 * 3600
 TREND_MIN_READINGS = 3
@@ -28,16 +29,16 @@ TREND_MIN_SPAN_S = 2 * 24 * 3600
 TREND_RELATIVE_CHANGE = 0.02
 
 VITAL_LABELS = {
-    th.SYSTOLIC: "Blood pressure, systolic",
-    th.DIASTOLIC: "Blood pressure, diastolic",
-    th.HEART_RATE: "Heart rate",
-    th.GLUCOSE: "Blood glucose",
-    th.WEIGHT: "Weight",
-    th.TEMPERATURE: "Body temperature",
-    th.SPO2: "Oxygen saturation (SpO2)",
-    th.RESPIRATORY_RATE: "Respiratory rate",
+    thresholds.SYSTOLIC: "Blood pressure, systolic",
+    thresholds.DIASTOLIC: "Blood pressure, diastolic",
+    thresholds.HEART_RATE: "Heart rate",
+    thresholds.GLUCOSE: "Blood glucose",
+    thresholds.WEIGHT: "Weight",
+    thresholds.TEMPERATURE: "Body temperature",
+    thresholds.SPO2: "Oxygen saturation (SpO2)",
+    thresholds.RESPIRATORY_RATE: "Respiratory rate",
 }
-KIND_ORDER = {kind: i for i, kind in enumerate(th.KINDS)}
+KIND_ORDER = {kind: i for i, kind in enumerate(thresholds.KINDS)}
 
 
 def rnd(value: float | None, digits: int) -> float | int | None:
@@ -66,6 +67,10 @@ def pct(part: int, whole: int) -> float | int | None:
     return rnd(100.0 * part / whole, 1) if whole else None
 
 
+def percent(share: float | None) -> float | int | None:
+    return None if share is None else rnd(100.0 * share, 1)
+
+
 @dataclass(frozen=True)
 class Limits:
     """A kind's thresholds as the SQL filters use them (canonical unit, half-open like thresholds.py):
@@ -82,21 +87,21 @@ class Limits:
 
 
 def limits(kind: str) -> Limits:
-    t = th.THRESHOLDS.get(kind)
-    if t is None:
+    threshold = thresholds.THRESHOLDS.get(kind)
+    if threshold is None:
         return Limits(kind, None, None, None, None, None, None)
-    low = [b for b in t.bands if b.severity == "critical" and b.low is None]
-    high = [b for b in t.bands if b.severity == "critical" and b.high is None]
-    return Limits(kind, t.normal_low, t.normal_high,
+    low = [b for b in threshold.bands if b.severity == "critical" and b.low is None]
+    high = [b for b in threshold.bands if b.severity == "critical" and b.high is None]
+    return Limits(kind, threshold.normal_low, threshold.normal_high,
                   low[0].high if low else None, high[0].low if high else None,
                   low[0].label if low else None, high[0].label if high else None)
 
 
 def all_limits() -> list[Limits]:
-    return [limits(kind) for kind in th.KINDS]
+    return [limits(kind) for kind in thresholds.KINDS]
 
 
-BP_CRISIS = (limits(th.SYSTOLIC).critical_from, limits(th.DIASTOLIC).critical_from)
+BP_CRISIS = (limits(thresholds.SYSTOLIC).critical_from, limits(thresholds.DIASTOLIC).critical_from)
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,7 @@ def trend_word(change: float | None, mean: float) -> str | None:
 
 def vital_fact(agg: VitalAggregate) -> dict:
     """One vital kind's facts, rounded and labelled."""
-    t = th.THRESHOLDS.get(agg.kind)
+    threshold = thresholds.THRESHOLDS.get(agg.kind)
     lim = limits(agg.kind)
     span = (agg.last_at - agg.first_at).total_seconds()
     slope_week = (agg.slope_per_s * SECONDS_PER_WEEK
@@ -164,12 +169,12 @@ def vital_fact(agg: VitalAggregate) -> dict:
                   else None)
     # Over the days the readings cover: a slope carried across the rest of the period is a guess.
     change = slope_week * span / SECONDS_PER_WEEK if slope_week is not None else None
-    has_range = t is not None and (t.normal_low is not None or t.normal_high is not None)
+    has_range = threshold is not None and (threshold.normal_low is not None or threshold.normal_high is not None)
     out = agg.below + agg.above
     fact = {
         "kind": agg.kind,
         "label": VITAL_LABELS.get(agg.kind, agg.kind),
-        "unit": th.CANONICAL_UNIT.get(agg.kind, ""),
+        "unit": thresholds.CANONICAL_UNIT.get(agg.kind, ""),
         "count": agg.count,
         "mean": rnd(agg.mean, 1),
         "sd": rnd(agg.sd, 1),
@@ -178,7 +183,7 @@ def vital_fact(agg: VitalAggregate) -> dict:
         "trend_per_week": rnd(slope_week, 2),
         "trend_change": rnd(change, 1),
         "trend": trend_word(change, agg.mean),
-        "normal_range": t.normal_text if has_range else None,
+        "normal_range": threshold.normal_text if has_range else None,
         "below_range": agg.below if has_range else None,
         "above_range": agg.above if has_range else None,
         "out_of_range": out if has_range else None,
@@ -213,7 +218,7 @@ def bp_crisis_fact(readings: list[tuple[datetime, float, float]], *, shown: int 
 
 def medication_fact(*, name: str, dose: float, unit: str, schedule: str, scheduled: int, taken: int, late: int,
                     missed: int) -> dict:
-    """Adherence: doses taken (on time or late) over doses scheduled; on time: taken on time over scheduled."""
+    """A medication with its intakes in the period, adherence and doses on time as percentages."""
     return {
         "name": name,
         "dose": rnd(dose, 2),
@@ -223,8 +228,8 @@ def medication_fact(*, name: str, dose: float, unit: str, schedule: str, schedul
         "taken": taken,
         "late": late,
         "missed": missed,
-        "adherence_pct": pct(taken + late, scheduled),
-        "on_time_pct": pct(taken, scheduled),
+        "adherence_pct": percent(adherence_rate(taken=taken, late=late, scheduled=scheduled)),
+        "on_time_pct": percent(on_time_rate(taken=taken, scheduled=scheduled)),
     }
 
 
@@ -234,7 +239,8 @@ def medications_summary(medications: list[dict]) -> dict:
     late = sum(m["late"] for m in medications)
     missed = sum(m["missed"] for m in medications)
     return {"medications": len(medications), "scheduled": scheduled, "taken": taken, "late": late,
-            "missed": missed, "adherence_pct": pct(taken + late, scheduled)}
+            "missed": missed,
+            "adherence_pct": percent(adherence_rate(taken=taken, late=late, scheduled=scheduled))}
 
 
 def journal_fact(*, linked: bool, count: int, mean_score: float | None, labels: dict[str, int]) -> dict:

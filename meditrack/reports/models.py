@@ -29,6 +29,8 @@ class AnalysisReport(models.Model):
                                      related_name="requested_reports")
     date_from = models.DateField()
     date_to = models.DateField()
+    # Both days whole in this time zone, the requester's when they asked (see meditrack.dateranges).
+    time_zone = models.CharField(max_length=64, default="UTC")
     include_vitals = models.BooleanField(default=True)
     include_medications = models.BooleanField(default=True)
     include_journal = models.BooleanField(default=False)

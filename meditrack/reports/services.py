@@ -12,7 +12,8 @@ import hashlib
 import logging
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from meditrack import dateranges
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
 from meditrack.enqueue import enqueue
@@ -29,14 +31,12 @@ from meditrack.inference import services as inference
 from meditrack.inference.errors import InferenceError
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.patients.selectors import patient_get
-from meditrack.patients.services import EARLIEST_DATE
 from meditrack.reports import factcheck, narrative, selectors
 from meditrack.reports.models import AnalysisReport
 
 logger = logging.getLogger("meditrack.reports")
 
 DEDUPE_WINDOW = timedelta(minutes=1)
-MAX_YEARS = 5
 # A client's clock (and so its "today") may be a day ahead of the server's.
 FUTURE_GRACE = timedelta(days=1)
 NARRATIVE_MAX_TOKENS = 600
@@ -55,29 +55,24 @@ MESSAGES = {
 REWRITE_MESSAGE = "The draft had numbers that are not in the facts: the model is writing it again…"
 
 
-def _years_before(day: date, years: int) -> date:
-    """The same day ``years`` earlier (28 February for 29 February); the first day there is before year 1."""
-    if day.year - years < date.min.year:
-        return date.min
+# How each side of a range the dateranges rules refuse is named in the request.
+RANGE_FIELDS = {"from": "date_range.from", "range": "date_range"}
+
+
+def report_range_validate(*, date_from: date, date_to: date, tz: tzinfo) -> None:
+    """The range as the report will read it, whole days in ``tz``: the rules of every range
+    (meditrack.dateranges), not before its earliest date, and not in the future there (a day's grace for
+    a client whose clock is ahead)."""
+    earliest = dateranges.EARLIEST_DATE
+    if date_from < earliest:
+        raise ApplicationError(f"The range may not start before {earliest.isoformat()}.", code="invalid_range",
+                               fields={"date_range.from": [f"On or after {earliest.isoformat()}."]})
     try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def report_range_validate(*, date_from: date, date_to: date) -> None:
-    """`from` on or before `to`, at most 5 years, not before 1900, and not in the future (a day's grace for
-    time zones)."""
-    today = timezone.localdate()
-    if date_from > date_to:
-        raise ApplicationError("The range must start on or before its end.", code="invalid_range",
-                               fields={"date_range.from": ["Must be on or before date_range.to."]})
-    if date_from < EARLIEST_DATE:
-        raise ApplicationError(f"The range may not start before {EARLIEST_DATE.isoformat()}.", code="invalid_range",
-                               fields={"date_range.from": [f"On or after {EARLIEST_DATE.isoformat()}."]})
-    if date_from < _years_before(date_to, MAX_YEARS):
-        raise ApplicationError(f"The range may span at most {MAX_YEARS} years.", code="range_too_long",
-                               fields={"date_range": [f"At most {MAX_YEARS} years."]})
+        dateranges.check(*dateranges.bounds(date_from, date_to, tz=tz), end_name="date_range.to")
+    except dateranges.RangeError as exc:
+        raise ApplicationError(exc.detail, code=exc.code,
+                               fields={RANGE_FIELDS[exc.bound]: [exc.field_message]}) from None
+    today = datetime.now(tz).date()
     if date_from > today:
         raise ApplicationError("The range may not start in the future.", code="invalid_range",
                                fields={"date_range.from": ["May not be in the future."]})
@@ -126,7 +121,8 @@ def report_request(*, user: User, patient_id: str, date_from: date, date_to: dat
     if not may_request_reports(user=user):
         raise ApplicationError("Only the patient's clinicians may ask for a report.", code="clinicians_only",
                                status_code=403)
-    report_range_validate(date_from=date_from, date_to=date_to)
+    tz = ZoneInfo(user.time_zone)
+    report_range_validate(date_from=date_from, date_to=date_to, tz=tz)
     options = (include_vitals, include_medications, include_journal)
     if not any(options):
         raise ApplicationError("Include at least one of vitals, medications or journal.", code="nothing_to_report",
@@ -141,8 +137,9 @@ def report_request(*, user: User, patient_id: str, date_from: date, date_to: dat
         if recent is not None:
             return recent, False
         report = AnalysisReport.objects.create(
-            patient=patient, requested_by=user, date_from=date_from, date_to=date_to, include_vitals=include_vitals,
-            include_medications=include_medications, include_journal=include_journal, fingerprint=fingerprint)
+            patient=patient, requested_by=user, date_from=date_from, date_to=date_to, time_zone=user.time_zone,
+            include_vitals=include_vitals, include_medications=include_medications, include_journal=include_journal,
+            fingerprint=fingerprint)
         _enqueue(report)
     return report, True
 
@@ -237,7 +234,7 @@ def report_generate(*, report_id: int) -> None:
     started = time.perf_counter()
     try:
         facts = selectors.report_facts(patient=report.patient, date_from=report.date_from, date_to=report.date_to,
-                                       include_vitals=report.include_vitals,
+                                       tz=ZoneInfo(report.time_zone), include_vitals=report.include_vitals,
                                        include_medications=report.include_medications,
                                        include_journal=report.include_journal)
         _advance(report, run_id, status=Status.WRITING, progress=PROGRESS[Status.WRITING], facts=facts,

@@ -121,7 +121,7 @@ def test_a_medication_of_another_patient_is_not_reachable_through_ones_own(clini
 
 @pytest.mark.parametrize("patient_id", ["PAT%00", "PAT-001%00", "%00", "pat-001", "PAT-001%20"])
 def test_it_answers_404_for_an_id_that_is_no_patient_id(clinician_api, client, clinician, medication, patient_id):
-    # A NUL byte reached PostgreSQL (DataError, 500) before: such an id is no patient's, so 404.
+    # An id PostgreSQL would refuse (a NUL byte: DataError, a 500) is no patient's: 404.
     for url in (f"/api/v1/patients/{patient_id}", f"/api/v1/patients/{patient_id}/vitals"):
         r = clinician_api.get(url)
         assert r.status_code == 404, (url, r.status_code)

@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -74,6 +75,15 @@ def test_it_filters_by_kind_and_range(patient_api, record):
     patient_api.post(URL, reading("heart_rate", 70, "bpm", timezone.now()), format="json")
     today = timezone.localdate().isoformat()
     assert patient_api.get(URL, {"from": today, "to": today}).json()["count"] == 1
+
+
+def test_a_range_of_dates_is_whole_days_in_the_users_time_zone(patient, patient_api, record):
+    patient.time_zone = "America/New_York"
+    patient.save(update_fields=["time_zone"])
+    late = datetime(2024, 3, 7, 23, 30, tzinfo=ZoneInfo("America/New_York"))  # 04:30 on 8 March in UTC
+    patient_api.post(URL, reading("heart_rate", 70, "bpm", late), format="json")
+    assert patient_api.get(URL, {"from": "2024-03-01", "to": "2024-03-07"}).json()["count"] == 1
+    assert patient_api.get(URL, {"from": "2024-03-08", "to": "2024-03-09"}).json()["count"] == 0
 
 
 @pytest.mark.parametrize(("query", "field"), [

@@ -100,7 +100,7 @@ def test_it_keeps_the_pure_modules_free_of_django(module):
                  else f"{node.module}.{alias.name}"
                  for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
     ours = {name for name in imported if name.startswith(("meditrack", "django", "rest_framework", "celery"))}
-    assert ours <= {"meditrack.reports.facts", "meditrack.patients.thresholds"}, ours
+    assert ours <= {"meditrack.reports.facts", "meditrack.patients.thresholds", "meditrack.patients.adherence"}, ours
 
 
 def test_it_keeps_no_unused_helpers():

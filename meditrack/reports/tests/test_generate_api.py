@@ -203,13 +203,6 @@ def test_it_rejects_a_range_in_the_first_years_with_400(clinician_api, record, d
     assert AnalysisReport.objects.count() == 0
 
 
-def test_it_counts_years_back_from_the_first_years_without_failing():
-    from datetime import date
-
-    assert services._years_before(date(3, 1, 1), 5) == date.min
-    assert services._years_before(date(2024, 2, 29), 5) == date(2019, 2, 28)
-
-
 def test_it_decides_who_may_ask_for_a_report_in_the_service(clinician, patient):
     assert services.may_request_reports(user=clinician) is True
     assert services.may_request_reports(user=patient) is False
