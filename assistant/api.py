@@ -9,7 +9,6 @@ import json
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -17,7 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assistant import services, streams
+from assistant import selectors, services, streams
 from assistant.models import ChatSession, Message
 from assistant.renderers import EventStreamRenderer
 from assistant.serializers import (
@@ -110,7 +109,7 @@ def streamed(view_class: type[APIView]):
 
 
 def own_session(request, session_id: int) -> ChatSession:
-    return get_object_or_404(ChatSession, pk=session_id, owner=request.user)
+    return selectors.session_get(owner=request.user, session_id=session_id)
 
 
 class SessionListApi(generics.ListAPIView):

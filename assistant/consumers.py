@@ -6,15 +6,15 @@ import time
 import uuid
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.http import Http404
 
-from assistant import services, streams
-from assistant.models import ChatSession, Message
+from assistant import selectors, services, streams
+from assistant.models import ChatSession
 from meditrack.accounts.consumers import CLOSE_UNAUTHENTICATED
 from meditrack.db import db_sync_to_async
 from meditrack.errors import ApplicationError
 from meditrack.inference.errors import InferenceError
 from meditrack.redis_clients import async_client
-
 
 CLOSE_NOT_FOUND = 4404
 FRAMES_PER_WINDOW = 20
@@ -23,7 +23,10 @@ WINDOW_S = 10.0
 
 @db_sync_to_async
 def _own_session(user, session_id: int) -> ChatSession | None:
-    return ChatSession.objects.filter(pk=session_id, owner=user).select_related("owner").first()
+    try:
+        return selectors.session_get(owner=user, session_id=session_id)
+    except Http404:
+        return None
 
 
 @db_sync_to_async
@@ -39,7 +42,7 @@ def _stop(session) -> int | None:
 
 @db_sync_to_async
 def _reply_in_session(session, message_id) -> bool:
-    return Message.objects.filter(pk=message_id, session=session, role=Message.Role.ASSISTANT).exists()
+    return selectors.reply_in_session(session=session, message_id=message_id)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -54,11 +57,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        try:
-            session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        except (KeyError, ValueError):
-            session_id = 0
-        self.session = await _own_session(user, session_id)
+        self.session = await _own_session(user, self.scope["url_route"]["kwargs"].get("session_id"))
         if self.session is None:  # unknown or someone else's: the same answer, no hint which
             await self.close(code=CLOSE_NOT_FOUND)
             return

@@ -13,7 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
-from assistant import streams
+from assistant import selectors, streams
 from assistant.models import ChatSession, Message
 from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
@@ -137,7 +137,7 @@ def message_regenerate(*, session: ChatSession) -> Message:
 
 def message_stop(*, session: ChatSession) -> Message | None:
     """Ask the task writing this session's reply to stop; it keeps the text so far, as cancelled."""
-    reply = session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).first()
+    reply = selectors.reply_streaming(session=session)
     if reply is not None:
         streams.request_cancel(sync_client(), reply.pk)
     return reply

@@ -1,9 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assistant import services
-from assistant.models import ChatSession, Message
+from assistant import selectors, services
 from meditrack.inference.selectors import tier_models
 from meditrack.inference.types import Task
 
@@ -22,7 +21,7 @@ def new_session(request):
 
 @login_required
 def session_page(request, session_id: int):
-    session = get_object_or_404(ChatSession, pk=session_id, owner=request.user)
+    session = selectors.session_get(owner=request.user, session_id=session_id)
     reset_at = session.context_reset_at
     messages, divider_shown = [], False
     for m in session.messages.all():
@@ -30,7 +29,7 @@ def session_page(request, session_id: int):
         reset_before = bool(reset_at and not divider_shown and m.created_at >= reset_at)
         divider_shown = divider_shown or reset_before
         messages.append((m, services.render_markdown(m.content), reset_before))
-    streaming = session.messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING).last()
+    streaming = selectors.reply_streaming(session=session)
     return render(request, "assistant/chat.html", {
         "session": session,
         "sessions": request.user.chat_sessions.all()[:50],
