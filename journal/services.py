@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from time import time_ns
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from journal.models import MAX_ENTRY_BYTES, EntryAnalysis, JournalEntry
 from journal.signals import crisis_language_written
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
+from meditrack.dateranges import EARLIEST_DATE
 from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
@@ -40,7 +41,6 @@ ANALYSIS_BATCH = 64
 ANALYSIS_BATCH_CHARS = 200_000
 # A worker's claim on a batch; past it, another worker may take the entries (the first one died).
 ANALYSIS_LEASE = timedelta(minutes=10)
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 # A phone's clock may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=5)
 INSIGHT_KINDS = ("comprehensive", "profile", "predictive")
@@ -129,8 +129,9 @@ def _checked_written_at(written_at: datetime) -> datetime:
         written_at = timezone.make_aware(written_at)
     if written_at > timezone.now() + CLOCK_SKEW:
         raise ApplicationError("An entry cannot be dated in the future.", fields={"written_at": ["In the future."]})
-    if written_at < EARLIEST:
-        raise ApplicationError("An entry cannot be dated before 1900.", fields={"written_at": ["Before 1900."]})
+    if written_at < datetime.combine(EARLIEST_DATE, time.min, tzinfo=UTC):
+        raise ApplicationError(f"An entry cannot be dated before {EARLIEST_DATE.year}.",
+                               fields={"written_at": [f"Before {EARLIEST_DATE.year}."]})
     return written_at
 
 
