@@ -357,6 +357,20 @@ class ImportResult:
     skipped: list[dict] = field(default_factory=list)
 
 
+def _not_yet_saved(items: list, saved, fields: tuple[str, ...], result: ImportResult) -> list:
+    """items whose fields match no saved row nor an earlier item; the others count as duplicates."""
+    seen = set(saved.values_list(*fields))
+    fresh = []
+    for item in items:
+        key = tuple(getattr(item, name) for name in fields)
+        if key in seen:
+            result.duplicates += 1
+        else:
+            seen.add(key)
+            fresh.append(item)
+    return fresh
+
+
 def fhir_bundle_import(*, patient: Patient, bundle: dict) -> ImportResult:
     """Imports the vital-sign Observations and MedicationStatements of a FHIR R4 Bundle into the patient:
     all of it in one transaction, or nothing. Readings and medications the patient already has (same
@@ -388,24 +402,10 @@ def fhir_bundle_import(*, patient: Patient, bundle: dict) -> ImportResult:
     result = ImportResult(skipped=parsed.skipped)
     with transaction.atomic():
         Patient.objects.select_for_update().get(pk=patient.pk)  # concurrent imports into one patient queue up
-        have_vitals = set(Vital.objects.filter(patient=patient).values_list("kind", "measured_at", "value"))
-        new_vitals = []
-        for v in vitals:
-            key = (v.kind, v.measured_at, v.value)
-            if key in have_vitals:
-                result.duplicates += 1
-            else:
-                have_vitals.add(key)
-                new_vitals.append(v)
-        have_meds = set(Medication.objects.filter(patient=patient).values_list("name", "dose", "start"))
-        new_meds = []
-        for m in medications:
-            key = (m.name, m.dose, m.start)
-            if key in have_meds:
-                result.duplicates += 1
-            else:
-                have_meds.add(key)
-                new_meds.append(m)
+        new_vitals = _not_yet_saved(vitals, Vital.objects.filter(patient=patient), ("kind", "measured_at", "value"),
+                                    result)
+        new_meds = _not_yet_saved(medications, Medication.objects.filter(patient=patient), ("name", "dose", "start"),
+                                  result)
         Vital.objects.bulk_create(new_vitals, batch_size=2000)
         Medication.objects.bulk_create(new_meds)
     result.vitals, result.medications = len(new_vitals), len(new_meds)

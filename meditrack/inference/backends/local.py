@@ -136,34 +136,27 @@ def _dtype(device: str):
     return torch.float32 if device == "cpu" else "auto"
 
 
-def _causal_lm(spec: ModelSpec):
+def _transformers_model(spec: ModelSpec, auto_class: str):
     path = resolve(spec)
 
     def load():
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        import transformers
 
         device = _device()
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=_dtype(device))
+        tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = getattr(transformers, auto_class).from_pretrained(path, local_files_only=True, dtype=_dtype(device))
         model.to(device).eval()
         return (model, tokenizer), _parameter_bytes(model)
 
-    return _load_once(("causal-lm", str(path)), spec.slug, load)
+    return _load_once((auto_class, str(path)), spec.slug, load)
+
+
+def _causal_lm(spec: ModelSpec):
+    return _transformers_model(spec, "AutoModelForCausalLM")
 
 
 def _classifier(spec: ModelSpec):
-    path = resolve(spec)
-
-    def load():
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        device = _device()
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, dtype=_dtype(device))
-        model.to(device).eval()
-        return (model, tokenizer), _parameter_bytes(model)
-
-    return _load_once(("classifier", str(path)), spec.slug, load)
+    return _transformers_model(spec, "AutoModelForSequenceClassification")
 
 
 def sentence_transformer(spec: ModelSpec):
