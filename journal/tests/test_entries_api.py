@@ -1,9 +1,11 @@
 """journal/entries: a user's own entries with their analysis, and nobody else's."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from journal import services
@@ -120,6 +122,19 @@ def test_it_filters_by_date_and_searches_the_text(patient_api, patient):
     assert ids == [old.pk]
     bad = patient_api.get(URL, {"from": "2026-02-01", "to": "2026-01-01"})
     assert bad.status_code == 400 and "from" in bad.json()["error"]["fields"]
+
+
+def test_days_are_the_users_own_for_a_token_client_too(patient):
+    patient.time_zone = "America/New_York"
+    patient.save()
+    late = services.entry_create(owner=patient, text="Late one",
+                                 written_at=datetime(2026, 3, 7, 23, 30, tzinfo=ZoneInfo("America/New_York")))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AuthToken.objects.create(user=patient)[1]}")
+
+    ids = [e["id"] for e in client.get(URL, {"from": "2026-03-07", "to": "2026-03-07"}).json()["results"]]
+
+    assert ids == [late.pk]
 
 
 def test_a_clinician_reads_only_what_an_assigned_patient_shared(patient, record, clinician, other_clinician):
