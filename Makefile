@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test lint clean
 
-install: $(VENV)/.installed $(CHROMIUM)
+install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ run: install
 	  rm -rf var/prometheus && mkdir -p var/prometheus && \
 	  PROMETHEUS_MULTIPROC_DIR=$$PWD/var/prometheus exec honcho start'
 
-test: install
+test: install $(CHROMIUM)
 	$(EMBEDDED) --var var/test -- pytest
 
 lint: install
