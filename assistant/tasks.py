@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
-from assistant import services
+from assistant import indexing, services
+from meditrack.inference.errors import InferenceError
 
 
 # Readers follow the reply's stream, never a task result: none is stored, and sending one
@@ -17,3 +18,21 @@ def generate_reply(message_id: int, model: str | None = None) -> None:
 def sweep_stuck_replies() -> int:
     # Past the hard time limit no task can still be writing the reply.
     return services.stuck_replies_sweep(older_than=timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60))
+
+
+class _DocumentTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Called once the retries are spent: the document says it failed instead of 'indexing' for ever.
+        indexing.document_index_fail(document_id=args[0], reason="The embedding model was not available.")
+
+
+@shared_task(name="assistant.index_document", base=_DocumentTask, ignore_result=True, autoretry_for=(InferenceError,),
+             retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6)
+def index_document(document_id: int) -> None:
+    indexing.document_index(document_id=document_id)
+
+
+@shared_task(name="assistant.index_journal_entry", ignore_result=True, autoretry_for=(InferenceError,),
+             retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6)
+def index_journal_entry(entry_id: int) -> None:
+    indexing.entry_index(entry_id=entry_id)

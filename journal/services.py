@@ -22,7 +22,7 @@ from journal.insights.entries import EntryFacts
 from journal.insights.predictive import predictive
 from journal.insights.profile import DISCLAIMER, ProfileSchema, fallback_profile, profile_citations_valid
 from journal.models import MAX_ENTRY_BYTES, EntryAnalysis, JournalEntry
-from journal.signals import crisis_language_written
+from journal.signals import crisis_language_written, entry_saved
 from meditrack.accounts.models import User
 from meditrack.accounts.services import user_notify
 from meditrack.dateranges import EARLIEST_DATE
@@ -71,6 +71,7 @@ def entry_create(*, owner: User, text: str, written_at: datetime | None = None, 
         EntryAnalysis.objects.create(entry=entry)
         _insights_invalidate_on_commit(owner_id=owner.pk)
         _analysis_enqueue_on_commit(tier=owner.tier)
+        _saved_announce_on_commit(entry_id=entry.pk, tier=owner.tier)
         if entry.crisis:
             _crisis_announce(entry=entry)
     return entry
@@ -102,6 +103,7 @@ def entry_update(*, entry: JournalEntry, text: str | None = None, written_at: da
         _insights_invalidate_on_commit(owner_id=entry.owner_id)
         if text_changed:
             _analysis_enqueue_on_commit(tier=entry.owner.tier)
+        _saved_announce_on_commit(entry_id=entry.pk, tier=entry.owner.tier)
         if entry.crisis and not was_crisis:
             _crisis_announce(entry=entry)
     return entry
@@ -150,6 +152,10 @@ def _insights_invalidate_on_commit(*, owner_id: int) -> None:
 
 def _analysis_enqueue_on_commit(*, tier: str) -> None:
     transaction.on_commit(lambda: analysis_enqueue(tier=tier), robust=True)
+
+
+def _saved_announce_on_commit(*, entry_id: int, tier: str) -> None:
+    transaction.on_commit(lambda: entry_saved.send(sender=JournalEntry, entry_id=entry_id, tier=tier), robust=True)
 
 
 def _crisis_announce(*, entry: JournalEntry) -> None:

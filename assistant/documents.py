@@ -1,0 +1,84 @@
+"""Documents: the upload checked and saved for indexing, reads through the owner only, delete with its chunks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.db import transaction
+from django.http import Http404
+
+from assistant import document_files, indexing
+from assistant.models import Chunk, Document
+from meditrack.accounts.models import User
+from meditrack.errors import ApplicationError
+
+MAX_TITLE = 200
+
+
+def _rejected(exc: document_files.DocumentRejected) -> ApplicationError:
+    return ApplicationError(str(exc), code=exc.code, status_code=exc.status, fields={"file": [str(exc)]})
+
+
+def _title_clean(title: str) -> str:
+    title = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in title or "")
+    return re.sub(r"\s+", " ", title).strip()[:MAX_TITLE]
+
+
+def document_create(*, owner: User, filename: str, size: int, read, title: str | None = None) -> Document:
+    """Check an upload (size before reading it, then its kind from its bytes, a PDF's pages) and save it to be
+    indexed by a worker. `read(n)` reads at most n bytes of the file."""
+    if size > document_files.MAX_BYTES:
+        raise ApplicationError(f"A document is limited to {document_files.MAX_BYTES // (1024 * 1024)} MB.",
+                               code="too_large", status_code=413, fields={"file": ["Too large."]})
+    data = read(document_files.MAX_BYTES + 1)
+    if len(data) > document_files.MAX_BYTES:
+        raise ApplicationError(f"A document is limited to {document_files.MAX_BYTES // (1024 * 1024)} MB.",
+                               code="too_large", status_code=413, fields={"file": ["Too large."]})
+    filename = document_files.filename_clean(filename)
+    try:
+        media_type = document_files.media_type_sniff(data, filename=filename)
+        pages = document_files.pages_count(data, media_type=media_type)
+    except document_files.DocumentRejected as exc:
+        raise _rejected(exc) from None
+    title = _title_clean(title or "") or filename
+    with transaction.atomic():
+        document = Document.objects.create(owner=owner, title=title, filename=filename, media_type=media_type,
+                                           size_bytes=len(data), pages=pages, upload=data)
+        indexing.document_index_enqueue(document=document,
+                                        undo=lambda: Document.objects.filter(pk=document.pk).delete())
+    return document
+
+
+def document_delete(*, document: Document) -> None:
+    """The document and its chunks, at once: a search after this never finds them."""
+    document.delete()
+
+
+# ---- reads
+
+def documents_list(*, owner: User):
+    return Document.objects.filter(owner=owner).defer("upload", "text")
+
+
+def document_get(*, owner: User, document_id: int, with_text: bool = False) -> Document:
+    """The owner's document, or 404 whether or not someone else's exists."""
+    documents = Document.objects.defer("upload") if with_text else Document.objects.defer("upload", "text")
+    try:
+        return documents.get(pk=document_id, owner=owner)
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such document.") from None
+
+
+def document_sections(*, document: Document) -> list[dict]:
+    """The document's text in the pieces that begin where a chunk begins, each with that chunk's id (the
+    anchor a citation opens); chunks overlap, so a piece runs to where the next chunk begins."""
+    starts = list(Chunk.objects.filter(document=document).order_by("position").values_list("pk", "char_start"))
+    text = document.text
+    if not starts:
+        return [{"chunk_id": None, "text": text}] if text else []
+    sections = [{"chunk_id": None, "text": text[:starts[0][1]]}] if starts[0][1] > 0 else []
+    for i, (chunk_id, start) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else len(text)
+        sections.append({"chunk_id": chunk_id, "text": text[start:max(start, end)]})
+    return sections
