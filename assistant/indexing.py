@@ -111,24 +111,34 @@ def entry_title(entry: JournalEntry) -> str:
     return f"Journal, {date_format(timezone.localtime(entry.written_at), 'j F Y')}"
 
 
-def entry_index(*, entry_id: int) -> None:
-    """Index a journal entry as it is now. An entry deleted meanwhile has lost its chunks with it."""
-    entry = JournalEntry.objects.filter(pk=entry_id).select_related("owner").first()
-    if entry is None:
-        return
-    chunks = chunk_text(entry.text)
-    model, vectors = _embedded(tier=entry.owner.tier, chunks=chunks)
+def entries_index(*, entry_ids: list[int]) -> int:
+    """Index journal entries of one owner as they are now, their passages embedded together in batches; how many
+    were.
+    An entry deleted meanwhile has lost its chunks with it."""
+    entries = list(JournalEntry.objects.filter(pk__in=entry_ids).select_related("owner").order_by("pk"))
+    if not entries:
+        return 0
+    per_entry = [chunk_text(entry.text) for entry in entries]
+    model, vectors = _embedded(tier=entries[0].owner.tier, chunks=[c for chunks in per_entry for c in chunks])
+    vectors_left = iter(vectors)
+    indexed = 0
     with transaction.atomic():
         # Locked, so an edit or a delete waits for these chunks or comes after them; an edit made while the
         # model worked queued another run, and this one must not save the older text.
-        current = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
-        if current is None or current.revision != entry.revision:
-            return
-        Chunk.objects.filter(source_type=Chunk.SourceType.JOURNAL_ENTRY, source_id=entry_id).delete()
-        Chunk.objects.bulk_create(_chunk_rows(
-            chunks=chunks, vectors=vectors, model=model, owner_id=current.owner_id,
-            source_type=Chunk.SourceType.JOURNAL_ENTRY, source_id=entry_id, entry=current,
-            shared=current.shared_with_care_team, title=entry_title(current)))
+        current = JournalEntry.objects.select_for_update().in_bulk([e.pk for e in entries])
+        rows = []
+        for entry, chunks in zip(entries, per_entry, strict=True):
+            entry_vectors = [next(vectors_left) for _ in chunks]
+            now = current.get(entry.pk)
+            if now is None or now.revision != entry.revision:
+                continue
+            Chunk.objects.filter(source_type=Chunk.SourceType.JOURNAL_ENTRY, source_id=entry.pk).delete()
+            rows += _chunk_rows(chunks=chunks, vectors=entry_vectors, model=model, owner_id=now.owner_id,
+                                source_type=Chunk.SourceType.JOURNAL_ENTRY, source_id=entry.pk, entry=now,
+                                shared=now.shared_with_care_team, title=entry_title(now))
+            indexed += 1
+        Chunk.objects.bulk_create(rows, batch_size=500)
+    return indexed
 
 
 def entry_index_enqueue(*, entry_id: int, tier: str) -> None:

@@ -35,4 +35,4 @@ def index_document(document_id: int) -> None:
 @shared_task(name="assistant.index_journal_entry", ignore_result=True, autoretry_for=(InferenceError,),
              retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6)
 def index_journal_entry(entry_id: int) -> None:
-    indexing.entry_index(entry_id=entry_id)
+    indexing.entries_index(entry_ids=[entry_id])

@@ -73,7 +73,7 @@ def test_journal_entries_are_indexed_as_they_are_written_and_edited(patient, wor
 
 def test_a_deleted_entry_takes_its_chunks_with_it(patient):
     entry = entry_create(owner=patient, text="A note about my new glasses.")
-    indexing.entry_index(entry_id=entry.pk)
+    indexing.entries_index(entry_ids=[entry.pk])
     assert Chunk.objects.filter(source_type="journal_entry", source_id=entry.pk).exists()
     from journal.services import entry_delete
 
@@ -99,7 +99,7 @@ def test_a_clinician_reads_an_assigned_patients_facts_and_shared_entries_only(pa
     shared = entry_create(owner=patient, text="My heart was racing all evening.", shared_with_care_team=True)
     private = entry_create(owner=patient, text="My heart was pounding at night, I keep this to myself.")
     for entry in (shared, private):
-        indexing.entry_index(entry_id=entry.pk)
+        indexing.entries_index(entry_ids=[entry.pk])
     found = passages_search(user=clinician, query="heart racing", k=10, patient_id=record.pk)
     sources = {(p.source_type, p.source_id) for p in found}
     assert ("journal_entry", shared.pk) in sources and ("facts", record.pk) in sources
@@ -110,7 +110,7 @@ def test_a_clinician_reads_an_assigned_patients_facts_and_shared_entries_only(pa
     assert passages_search(user=other_clinician, query="heart racing", k=10, patient_id=record.pk) == []
     # Once unshared, the entry is out of the care team's reach.
     entry_update(entry=shared, shared_with_care_team=False)
-    indexing.entry_index(entry_id=shared.pk)
+    indexing.entries_index(entry_ids=[shared.pk])
     found = passages_search(user=clinician, query="heart racing", k=10, patient_id=record.pk)
     assert ("journal_entry", shared.pk) not in {(p.source_type, p.source_id) for p in found}
 
