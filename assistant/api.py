@@ -39,9 +39,14 @@ async def _sse(reply_id: int):
 
 
 async def _plain_text(reply_id: int):
+    streamed = []
     async for event in streams.tail(async_client(), reply_id):
         if event["type"] == "token":
+            streamed.append(event["text"])
             yield event["text"]
+        elif event["type"] == "done" and event["content"] != "".join(streamed):
+            # A grounded draft that was replaced once checked: the reader gets what was saved too.
+            yield ("\n\n" if streamed else "") + event["content"]
         elif event["type"] == "error":
             yield f"\n[error: {event['detail']}]"
 

@@ -16,8 +16,9 @@ class ChatSession(models.Model):
     model = models.CharField(max_length=50, blank=True, help_text="Chosen chat model slug; empty: the tier's default.")
     # Messages before this stay visible but are no longer sent to the model.
     context_reset_at = models.DateTimeField(null=True, blank=True)
-    # Answers from the owner's records and documents, citing them.
-    grounded = models.BooleanField(default=True)
+    # Answers from the owner's records and documents, citing them. New sessions are grounded by
+    # services.session_create; a row made without it (older clients' default session) is not.
+    grounded = models.BooleanField(default=False)
     # A clinician's chat about one of their patients: that patient's facts and shared entries are sources too.
     patient = models.ForeignKey("patients.Patient", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
@@ -52,6 +53,10 @@ class Message(models.Model):
     model = models.CharField(max_length=50, blank=True)
     finish_reason = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
+    # A grounded answer's sources as cited: [{"n", "source_type", "source_id", "title", "snippet", "url"}].
+    citations = models.JSONField(default=list, blank=True)
+    grounding = models.CharField(max_length=16, blank=True,
+                                 help_text="checked, fallback or nothing_found for a grounded answer; empty otherwise.")
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
     time_to_first_token_ms = models.FloatField(null=True, blank=True)

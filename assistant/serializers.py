@@ -8,19 +8,27 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = ["id", "role", "content", "status", "client_id", "model", "finish_reason", "error_code",
-                  "tokens_in", "tokens_out", "time_to_first_token_ms", "duration_ms", "created_at"]
+                  "citations", "grounding", "tokens_in", "tokens_out", "time_to_first_token_ms", "duration_ms",
+                  "created_at"]
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    patient = serializers.CharField(source="patient.patient_id", read_only=True, default=None,
+                                    help_text="The public id of the patient a clinician's chat is about.")
+
     class Meta:
         model = ChatSession
-        fields = ["id", "title", "model", "context_reset_at", "created_at", "updated_at"]
+        fields = ["id", "title", "model", "grounded", "patient", "context_reset_at", "created_at", "updated_at"]
         read_only_fields = ["context_reset_at", "created_at", "updated_at"]
 
 
 class SessionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120, required=False, allow_blank=True)
     model = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    grounded = serializers.BooleanField(required=False,
+                                        help_text="Answer from the owner's records, citing them (new sessions: on).")
+    patient = serializers.CharField(source="patient_id", max_length=20, required=False, allow_null=True,
+                                    help_text="The assigned patient a clinician's chat is about (public id), or null.")
 
 
 class MessageInputSerializer(serializers.Serializer):

@@ -5,21 +5,31 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import markdown
 import nh3
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
-from assistant import selectors, streams
+from assistant import grounding, selectors, streams
 from assistant.models import ChatSession, Message
+from assistant.retrieval import passages_search
+from journal.selectors import mood_recent
+from meditrack.accounts.models import User
 from meditrack.enqueue import enqueue
 from meditrack.errors import ApplicationError
 from meditrack.inference import services as inference
 from meditrack.inference.errors import InferenceError, ServedElsewhere, StreamInterrupted
-from meditrack.inference.types import ChatMessage, Task
+from meditrack.inference.prompts import approx_tokens
+from meditrack.inference.selectors import tier_plan
+from meditrack.inference.types import ChatMessage, ModelSpec, Task
+from meditrack.patients.models import Patient
+from meditrack.patients.selectors import patient_get
 from meditrack.redis_clients import sync_client
 
 logger = logging.getLogger(__name__)
@@ -29,6 +39,12 @@ SYSTEM_PROMPT = (
     "You are not a doctor: do not diagnose; suggest talking to their clinician for anything medical, and "
     "urge emergency services when someone may be in danger."
 )
+# More passages than the prompt takes: the irrelevant ones are dropped, and a question about the last weeks
+# finds more of them among the candidates.
+RETRIEVED_PASSAGES = 16
+UNCHANGED = object()
+
+
 def render_markdown(text: str) -> str:
     """The model's Markdown as HTML safe to put in a page: nh3 keeps formatting, drops scripts and links' JS."""
     return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "sane_lists"]))
@@ -39,13 +55,26 @@ def _check_model(*, owner, model: str) -> None:
         inference.queue_for(tier=owner.tier, task=Task.CHAT, requested=model)
 
 
-def session_create(*, owner, title: str = "", model: str = "") -> ChatSession:
+def _patient_for(*, owner, patient_id: str | None) -> Patient | None:
+    """The patient a clinician's chat is about: one assigned to them, else a 404 (as for one that does not exist)."""
+    if patient_id is None:
+        return None
+    if owner.role != User.Role.CLINICIAN:
+        raise Http404("No such patient.")
+    return patient_get(user=owner, patient_id=patient_id)
+
+
+def session_create(*, owner, title: str = "", model: str = "", grounded: bool = True,
+                   patient_id: str | None = None) -> ChatSession:
     _check_model(owner=owner, model=model)
-    return ChatSession.objects.create(owner=owner, title=title.strip()[:120], model=model)
+    return ChatSession.objects.create(owner=owner, title=title.strip()[:120], model=model, grounded=grounded,
+                                      patient=_patient_for(owner=owner, patient_id=patient_id))
 
 
-def session_update(*, session: ChatSession, title: str | None = None, model: str | None = None) -> ChatSession:
-    # Only the fields asked for: a title set meanwhile by the first message must survive.
+def session_update(*, session: ChatSession, title: str | None = None, model: str | None = None,
+                   grounded: bool | None = None, patient_id=UNCHANGED) -> ChatSession:
+    """Only the fields asked for change (a title set meanwhile by the first message must survive); patient_id
+    None ends a chat's being about a patient."""
     changed = ["updated_at"]
     if model is not None:
         _check_model(owner=session.owner, model=model)
@@ -54,13 +83,20 @@ def session_update(*, session: ChatSession, title: str | None = None, model: str
     if title is not None:
         session.title = title.strip()[:120]
         changed.append("title")
+    if grounded is not None:
+        session.grounded = grounded
+        changed.append("grounded")
+    if patient_id is not UNCHANGED:
+        session.patient = _patient_for(owner=session.owner, patient_id=patient_id)
+        changed.append("patient")
     session.save(update_fields=changed)
     return session
 
 
 def session_default(*, owner) -> ChatSession:
-    """The session older clients talk to: the most recent one, or a new one."""
-    return owner.chat_sessions.first() or session_create(owner=owner)
+    """The session older clients talk to: the most recent one, or a new one. A new one is not grounded: those
+    clients read a plain-text stream, which carries neither citations nor a draft's checked replacement."""
+    return owner.chat_sessions.first() or session_create(owner=owner, grounded=False)
 
 
 def session_reset(*, session: ChatSession) -> ChatSession:
@@ -143,7 +179,7 @@ def message_stop(*, session: ChatSession) -> Message | None:
     return reply
 
 
-def history_for(reply: Message) -> list[ChatMessage]:
+def history_for(reply: Message, *, system: str = SYSTEM_PROMPT) -> list[ChatMessage]:
     """What the model sees: the system prompt, the turns since the last reset, and always the
     question this reply answers (a regenerated answer's question may predate the reset)."""
     session = reply.session
@@ -154,14 +190,64 @@ def history_for(reply: Message) -> list[ChatMessage]:
     turns = list(turns.exclude(role=Message.Role.ASSISTANT, content=""))
     if reply.reply_to is not None and reply.reply_to not in turns:
         turns = [m for m in turns if m.id < reply.reply_to_id] + [reply.reply_to]
-    return [ChatMessage("system", SYSTEM_PROMPT)] + [ChatMessage(m.role, m.content) for m in turns]
+    return [ChatMessage("system", system)] + [
+        ChatMessage(m.role, grounding.citations_strip(m.content) if session.grounded else m.content) for m in turns]
+
+
+@dataclass(frozen=True)
+class GroundedPrompt:
+    question: str
+    sources: list[grounding.Source]
+    system: str
+    today: date
+
+
+def _prompt_room(*, owner, model: str | None) -> tuple[int, int]:
+    """The smallest context window among the models that may write the reply, and the most it may write."""
+    plan = tier_plan(name=owner.tier)
+    try:
+        specs = inference.model_specs(plan=plan, task=Task.CHAT, requested=model)
+    except (ApplicationError, InferenceError):
+        return ModelSpec.context_window, plan.max_new_tokens  # the model call answers with that error
+    return min(s.context_window for s in specs), plan.max_new_tokens
+
+
+def grounded_prompt(reply: Message, *, model: str | None) -> GroundedPrompt:
+    """Retrieve the sources of the question this reply answers and write the system context around them. Runs
+    before the model is called: the model call releases the database connection."""
+    session = reply.session
+    owner = session.owner
+    question = reply.reply_to.content if reply.reply_to is not None else ""
+    mood = grounding.mood_context(mood_recent(owner_id=owner.pk))
+    window, max_new_tokens = _prompt_room(owner=owner, model=model)
+    fixed = sum(approx_tokens(text) for text in (SYSTEM_PROMPT, grounding.INSTRUCTIONS, mood, question))
+    budget = grounding.sources_budget(context_window=window, max_new_tokens=max_new_tokens, fixed_tokens=fixed)
+    passages = passages_search(user=owner, query=question, k=RETRIEVED_PASSAGES, patient_id=session.patient_id)
+    sources = grounding.sources_number(passages, question=question, budget=budget)
+    return GroundedPrompt(question=question, sources=sources,
+                          system=grounding.system_context(base=SYSTEM_PROMPT, sources=sources, mood=mood),
+                          today=timezone.localdate(timezone=ZoneInfo(owner.time_zone)))
+
+
+def _answer_check(reply: Message, prompt: GroundedPrompt, draft: str) -> grounding.Checked:
+    checked = grounding.answer_check(draft, question=prompt.question, sources=prompt.sources, today=prompt.today)
+    # Numbers and codes only: the draft and the sources are the user's health records.
+    logger.info("grounded answer", extra={
+        "message_id": reply.pk, "grounding": str(checked.grounding), "sources": len(prompt.sources),
+        "cited": [c["n"] for c in checked.citations], "removed_citations": checked.removed,
+        "problems": checked.problems})
+    return checked
 
 
 def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, content: str, stream=None,
-            error: InferenceError | None = None, error_code: str = "", detail: str = "") -> None:
-    """Save the reply, then tell the readers: a reader that sees the end can trust the database."""
+            error: InferenceError | None = None, error_code: str = "", detail: str = "",
+            checked: grounding.Checked | None = None) -> None:
+    """Save the reply, then tell the readers: a reader that sees the end can trust the database. A grounded
+    reply is saved and announced as checked, whatever its draft streamed."""
     code = error.code if error is not None else error_code
     fields = {"status": status, "content": content, "error_code": code}
+    if checked is not None:
+        fields.update(content=checked.content, citations=checked.citations, grounding=str(checked.grounding))
     if stream is not None:
         fields.update(model=stream.model, finish_reason=stream.finish_reason or "", tokens_in=stream.tokens_in,
                       tokens_out=stream.tokens_out, time_to_first_token_ms=stream.time_to_first_token_s * 1000,
@@ -172,8 +258,9 @@ def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, conten
         usage = {"tokens_in": fields.get("tokens_in"), "tokens_out": fields.get("tokens_out"),
                  "time_to_first_token_ms": fields.get("time_to_first_token_ms"),
                  "duration_ms": fields.get("duration_ms")}
-        writer.finish("done", {"message_id": reply.pk, "status": status, "content": content,
-                               "html": render_markdown(content), "citations": [], "usage": usage,
+        writer.finish("done", {"message_id": reply.pk, "status": status, "content": fields["content"],
+                               "html": render_markdown(fields["content"]), "citations": fields.get("citations", []),
+                               "grounding": fields.get("grounding", ""), "usage": usage,
                                "model": fields.get("model", ""), "finish_reason": fields.get("finish_reason") or status,
                                "error": code or None})
     else:
@@ -186,8 +273,9 @@ def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, conten
 def reply_generate(*, message_id: int, model: str | None = None) -> None:
     """The body of the generate_reply task. Idempotent: a reply already finished is left alone, and a
     reply whose earlier run died mid-way is closed as an error rather than written twice. `model`
-    is tried first (a hand-over from an io worker to a local model's workers)."""
-    reply = Message.objects.select_related("session__owner").filter(
+    is tried first (a hand-over from an io worker to a local model's workers). A grounded session's reply is
+    written from retrieved sources and checked against them before it is saved."""
+    reply = Message.objects.select_related("session__owner", "reply_to").filter(
         pk=message_id, status=Message.Status.STREAMING).first()
     if reply is None:
         return
@@ -201,7 +289,12 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
         _finish(reply, writer, status=Message.Status.CANCELLED, content="")
         return
     session = reply.session
-    history = history_for(reply)
+    prompt = grounded_prompt(reply, model=model or session.model or None) if session.grounded else None
+    if prompt is not None and not prompt.sources:
+        # Nothing to answer from: saying so needs no model, and a model would answer from nowhere.
+        _finish(reply, writer, status=Message.Status.COMPLETE, content="", checked=grounding.nothing_found())
+        return
+    history = history_for(reply, system=prompt.system if prompt else SYSTEM_PROMPT)
     try:
         stream = inference.chat_stream(user=session.owner, messages=history, model=model or session.model or None)
     except ServedElsewhere as exc:
@@ -230,7 +323,9 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
         status, error = Message.Status.CUT, StreamInterrupted("the reply took too long", model=stream.model)
     if stream.finish_reason == "cancelled":
         status = Message.Status.CANCELLED
-    _finish(reply, writer, status=status, content=stream.text, stream=stream, error=error)
+    # A draft stopped before its first word has nothing to check; any other is never shown unchecked.
+    checked = _answer_check(reply, prompt, stream.text) if prompt is not None and stream.text.strip() else None
+    _finish(reply, writer, status=status, content=stream.text, stream=stream, error=error, checked=checked)
 
 
 def stuck_replies_sweep(*, older_than: timedelta) -> int:

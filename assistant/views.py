@@ -3,8 +3,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assistant import selectors, services
+from meditrack.accounts.models import User
 from meditrack.inference.selectors import tier_models
 from meditrack.inference.types import Task
+from meditrack.patients.selectors import patients_visible_to
 
 
 @login_required
@@ -37,4 +39,7 @@ def session_page(request, session_id: int):
         "models": tier_models(tier=request.user.tier, task=Task.CHAT),
         "streaming_id": streaming.pk if streaming else "",
         "reset_at_end": bool(reset_at and not divider_shown),
+        # A clinician may ask about one of their patients: that patient's facts and shared entries are sources too.
+        "patients": (patients_visible_to(user=request.user).order_by("name")
+                     if request.user.role == User.Role.CLINICIAN else []),
     })

@@ -3,7 +3,7 @@ and the state of a spoken entry's transcription."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from time import time_ns
 
 import numpy as np
@@ -133,3 +133,26 @@ def shared_sentiment(*, patient: Patient, start: datetime, end: datetime) -> tup
               for row in analysed.values("analysis__sentiment_label").annotate(n=Count("id")).order_by()}
     mean = analysed.aggregate(mean=Avg("analysis__score"))["mean"] if labels else None
     return labels, mean
+
+
+def mood_recent(*, owner_id: int, days: int = 14, now: datetime | None = None) -> dict:
+    """The owner's own journal over the last `days` days against the `days` before them: for each period the number
+    of analysed entries and their mean sentiment score (-1 to 1; None without any), and the emotions that weigh most
+    among the recent entries' top emotions, neutral aside, strongest first."""
+    now = now or timezone.now()
+    middle = now - timedelta(days=days)
+    rows = (JournalEntry.objects.filter(owner_id=owner_id, written_at__gt=middle - timedelta(days=days),
+                                        written_at__lte=now, analysis__status=EntryAnalysis.Status.DONE)
+            .values_list("written_at", "analysis__score", "analysis__emotions"))
+    scores: dict[str, list[float]] = {"recent": [], "before": []}
+    weights: dict[str, float] = {}
+    for written_at, score, emotions in rows:
+        period = "recent" if written_at > middle else "before"
+        scores[period].append(score)
+        for emotion in emotions if period == "recent" else []:
+            if emotion["label"] != "neutral":
+                weights[emotion["label"]] = weights.get(emotion["label"], 0.0) + emotion["score"]
+    return {"days": days,
+            **{period: {"entries": len(values), "mean": sum(values) / len(values) if values else None}
+               for period, values in scores.items()},
+            "emotions": sorted(weights, key=weights.get, reverse=True)[:3]}

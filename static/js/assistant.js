@@ -66,11 +66,48 @@
     return error.detail || "Something went wrong.";
   }
 
+  const GROUNDING_LABELS = {
+    checked: "Checked against your records",
+    fallback: "Quoted from your records: the written answer did not pass the check",
+    nothing_found: "Nothing found in your records",
+  };
+
+  // A grounded answer's label and its footnotes, each opening the passage it cites.
+  function groundingSection(grounding, citations) {
+    const section = document.createElement("section");
+    section.className = `grounding grounding-${grounding}`;
+    const label = document.createElement("p");
+    label.className = "grounding-label";
+    label.textContent = GROUNDING_LABELS[grounding] || "";
+    section.appendChild(label);
+    if (citations && citations.length) {
+      const list = document.createElement("ol");
+      list.className = "citations";
+      for (const c of citations) {
+        const item = document.createElement("li");
+        item.value = c.n;
+        const title = document.createElement(c.url ? "a" : "span");
+        if (c.url) title.href = c.url;
+        title.textContent = c.title;
+        const snippet = document.createElement("span");
+        snippet.className = "snippet";
+        snippet.textContent = c.snippet;
+        item.append(title, " ", snippet);
+        list.appendChild(item);
+      }
+      section.appendChild(list);
+    }
+    return section;
+  }
+
   function finish(frame) {
     const article = assistantBubble(frame.message_id);
     article.className = `msg msg-assistant status-${frame.status || "error"}`;
     const body = article.querySelector(".msg-body");
+    // The final, checked text replaces a grounded answer's streamed draft.
     if (frame.html !== undefined) body.innerHTML = frame.html; // sanitised on the server
+    article.querySelector(".grounding")?.remove(); // a resumed stream ends with the same event again
+    if (frame.grounding) article.appendChild(groundingSection(frame.grounding, frame.citations));
     const meta = document.createElement("footer");
     meta.className = "msg-meta";
     const tag = { cancelled: "stopped", cut: "cut off", error: "failed" }[frame.status || "error"];
@@ -191,10 +228,23 @@
     send({ type: "resume", message_id: current, after: -1 });
   });
 
-  document.getElementById("model").addEventListener("change", async (event) => {
-    const response = await api("", { method: "PATCH", body: JSON.stringify({ model: event.target.value }) });
-    if (!response.ok) showError((await response.json()).error?.detail || "That model is not available.");
+  async function patch(change, failure) {
+    const response = await api("", { method: "PATCH", body: JSON.stringify(change) });
+    if (!response.ok) showError((await response.json()).error?.detail || failure);
     else showError("");
+    return response.ok;
+  }
+
+  document.getElementById("model").addEventListener("change", (event) => {
+    patch({ model: event.target.value }, "That model is not available.");
+  });
+  document.getElementById("grounded").addEventListener("change", async (event) => {
+    if (!(await patch({ grounded: event.target.checked }, "Could not change that."))) {
+      event.target.checked = !event.target.checked;
+    }
+  });
+  document.getElementById("patient")?.addEventListener("change", (event) => {
+    patch({ patient: event.target.value || null }, "That patient is not one of yours.");
   });
 
   list.addEventListener("click", (event) => {
