@@ -31,11 +31,11 @@ TOKEN_DELAY_S = 0.02  # 50 tokens/s from the model server
 ROUNDS = {1: 5, 50: 1}
 REPLY = [f"t{i} " for i in range(TOKENS)]
 
-# fake_server imports nothing from Django; loading it by path keeps the meditrack package out too.
+# model_server imports nothing from Django; loading it by path keeps the meditrack package out too.
 _SERVER = """
 import json, sys
-sys.path.insert(0, "meditrack/inference/tests")
-from fake_server import ModelServer
+sys.path.insert(0, "meditrack/testing")
+from model_server import ModelServer
 server = ModelServer().start()
 server.reply, server.token_delay = json.loads(sys.argv[1]), float(sys.argv[2])
 print(server.base_url, flush=True)
@@ -130,8 +130,8 @@ def measure() -> None:
 
     from assistant.models import ChatSession
     from meditrack.accounts.models import User
-    from meditrack.inference.tests.factories import model, serve, tier
     from meditrack.procfile import free_port, running, wait_until
+    from meditrack.testing.factories import model, serve, tier
 
     user, _ = User.objects.get_or_create(email="chat-bench@meditrack.local")
     token = AuthToken.objects.create(user=user)[1]

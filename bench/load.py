@@ -307,8 +307,8 @@ def measure() -> None:
 
     from assistant.models import ChatSession
     from meditrack.accounts.models import User
-    from meditrack.inference.tests.factories import model, serve, tier
     from meditrack.procfile import free_port, running, wait_until
+    from meditrack.testing.factories import model, serve, tier
 
     soak_s = float(os.environ[SOAK_ENV])
     # 500+ sockets of our own, and the children inherit it.

@@ -60,7 +60,7 @@ def main() -> None:
     if use_gemma:
         model_id, name, tokens = "pkg:gemma3-270m", "gemma3-270m", args.tokens or 32
     else:
-        from meditrack.inference.tests.tiny_models import build_causal_lm
+        from meditrack.testing.tiny_models import build_causal_lm
 
         model_id = str(build_causal_lm(Path(tempfile.mkdtemp(prefix="bench-tiny-gpt2-"))))
         name, tokens = "tiny-gpt2", args.tokens or 200
@@ -68,7 +68,7 @@ def main() -> None:
                      params={"do_sample": False, "min_new_tokens": tokens}, context_window=4096)
 
     backend = LocalBackend()
-    model, tokenizer = local._causal_lm(spec)
+    model, tokenizer = local.causal_lm(spec)
     inputs = local.prompt_inputs(tokenizer, MESSAGES, model.device)
     settings = local.generation_settings(spec, tokenizer, tokens)
     forwards: list = []

@@ -46,9 +46,9 @@ def measure() -> None:
 
     from meditrack.accounts.models import User
     from meditrack.inference import services
-    from meditrack.inference.tests.factories import model, serve, tier
-    from meditrack.inference.tests.fake_server import ModelServer
     from meditrack.inference.types import ChatMessage
+    from meditrack.testing.factories import model, serve, tier
+    from meditrack.testing.model_server import ModelServer
 
     user, _ = User.objects.get_or_create(email="bench@meditrack.local")
     with ModelServer() as server:

@@ -1,6 +1,5 @@
 """The generation task on its own: idempotent, never stuck, never a second reply."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,10 +12,10 @@ from assistant.tasks import generate_reply, sweep_stuck_replies
 from meditrack.celery import app as celery_app
 from meditrack.inference import backends
 from meditrack.inference.backends import local
-from meditrack.inference.tests.factories import model, serve, tier
-from meditrack.inference.tests.tiny_models import build_causal_lm
-from meditrack.procfile import wait_until
 from meditrack.redis_clients import sync_client
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.tiny_models import build_causal_lm
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,9 +140,6 @@ def test_an_io_worker_hands_a_reply_to_the_local_models_queue_without_loading_it
     assert reply.status == "streaming" and not events(reply.pk)
     monkeypatch.setattr(backends, "_local_models_allowed", True)  # the gpu worker takes the hand-over
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["gpu"]):
-        for _ in range(200):
-            reply.refresh_from_db()
-            if reply.status != "streaming":
-                break
-            time.sleep(0.05)
+        wait_until(lambda: Message.objects.get(pk=reply.pk).status != "streaming", timeout=10, what="the hand-over")
+    reply.refresh_from_db()
     assert (reply.status, reply.model) == ("complete", "tiny-local") and reply.content

@@ -4,17 +4,17 @@ replies at the same time."""
 
 import asyncio
 import json
-import time
 
 import httpx
 import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
-from knox.models import AuthToken
 
 from assistant import services
 from assistant.models import ChatSession, Message
+from meditrack.testing.people import token_for
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKENS = [f"w{i} " for i in range(40)]
@@ -61,7 +61,7 @@ def test_fifty_sse_streams_at_once_while_api_reads_keep_answering(patient, chat_
     model_server.token_delay = 0.02
     base_url = procfile_stack("web", "io")
     sessions = [ChatSession.objects.create(owner=patient) for _ in range(50)]
-    token = AuthToken.objects.create(user=patient)[1]
+    token = token_for(patient)
 
     async def crowd():
         peak: list[int] = []
@@ -92,9 +92,8 @@ def test_the_io_worker_writes_twenty_replies_at_the_same_time(patient, chat_mode
                for _ in range(20)]
     assert model_server.wait_for(
         lambda server: sum(1 for r in server.requests if r.tokens_sent and not r.finished) >= 20, timeout=30)
-    deadline = time.monotonic() + 30
-    while Message.objects.filter(pk__in=[r.pk for r in replies], status=Message.Status.STREAMING).exists():
-        assert time.monotonic() < deadline, "the replies did not finish"
-        time.sleep(0.05)
+    wait_until(lambda: not Message.objects.filter(pk__in=[r.pk for r in replies],
+                                                  status=Message.Status.STREAMING).exists(),
+               timeout=30, what="the replies' end")
     assert set(Message.objects.filter(pk__in=[r.pk for r in replies]).values_list("content", flat=True)) == {
         "".join(TOKENS)}

@@ -1,14 +1,17 @@
 import json
-import time
 
+import httpx
 import pytest
+from django.conf import settings
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
 from assistant import services, streams
 from assistant.models import ChatSession, Message
-from assistant.tests.conftest import cookie_for
 from meditrack.redis_clients import sync_client
+from meditrack.testing.people import token_for
+from meditrack.testing.waiting import wait_until
+from meditrack.testing.websocket import session_key_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +33,7 @@ def test_without_sse_the_finished_reply_comes_back_as_json(patient_api, session,
 async def test_with_sse_tokens_arrive_as_events_then_done(patient, session, chat_model, model_server, chat_worker):
     model_server.reply = ["One", " two", " three"]
     client = AsyncClient()
-    client.cookies["sessionid"] = (await cookie_for(patient)).decode().split("=", 1)[1]
+    client.cookies[settings.SESSION_COOKIE_NAME] = await session_key_for(patient)
     response = await client.post(url(session), {"content": "Count"}, content_type="application/json",
                                   headers={"accept": "text/event-stream"})
     assert response.status_code == 200
@@ -48,7 +51,7 @@ async def test_with_sse_tokens_arrive_as_events_then_done(patient, session, chat
 @pytest.mark.asyncio
 async def test_a_stream_that_breaks_mid_reply_ends_with_an_error_event(patient, session, chat_model):
     client = AsyncClient()
-    client.cookies["sessionid"] = (await cookie_for(patient)).decode().split("=", 1)[1]
+    client.cookies[settings.SESSION_COOKIE_NAME] = await session_key_for(patient)
     response = await client.post(url(session), {"content": "Count"}, content_type="application/json",
                                   headers={"accept": "text/event-stream"})
     chunks = aiter(response.streaming_content)
@@ -63,7 +66,7 @@ async def test_a_stream_that_breaks_mid_reply_ends_with_an_error_event(patient, 
 @pytest.mark.asyncio
 async def test_chat_send_streams_plain_text_in_the_default_session(patient, chat_model, chat_worker):
     client = AsyncClient()
-    client.cookies["sessionid"] = (await cookie_for(patient)).decode().split("=", 1)[1]
+    client.cookies[settings.SESSION_COOKIE_NAME] = await session_key_for(patient)
     r = await client.post("/api/v1/chat/send", {"message": "Hi"}, content_type="application/json")
     assert r.status_code == 200
     assert r["Content-Type"] == "text/plain; charset=utf-8"
@@ -103,12 +106,8 @@ def test_stop_over_http_cancels_the_reply(patient_api, session, chat_model, mode
                            format="json")["X-Message-Id"]
     assert model_server.wait_for(lambda s: s.requests and s.requests[-1].tokens_sent > 3, timeout=5)
     assert patient_api.post(url(session, "stop")).status_code == 202
-    reply = Message.objects.get(pk=reply_id)
-    for _ in range(50):
-        reply.refresh_from_db()
-        if reply.status != "streaming":
-            break
-        time.sleep(0.05)
+    reply = wait_until(lambda: (m := Message.objects.get(pk=reply_id)).status != "streaming" and m, timeout=5,
+                       what="the reply's end")
     assert reply.status == "cancelled" and reply.content.startswith("tok tok tok")
 
 
@@ -163,15 +162,12 @@ def test_a_second_message_while_a_reply_streams_is_409(patient_api, session, cha
     assert r.json()["error"]["code"] == "busy"
 
 
-def test_a_message_the_broker_cannot_take_is_a_503_and_leaves_the_session_free(patient_api, session, chat_model,
-                                                                                monkeypatch):
-    def broker_down(**kwargs):
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr("assistant.tasks.generate_reply.apply_async", broker_down)
-    r = patient_api.post(url(session), {"content": "Hello"}, format="json")
+def test_a_message_the_broker_cannot_take_is_a_503_and_leaves_the_session_free(patient, patient_api, session,
+                                                                                chat_model, web_without_broker):
+    r = httpx.post(f"{web_without_broker}{url(session)}", json={"content": "Hello"},
+                   headers={"Authorization": f"Bearer {token_for(patient)}"}, timeout=30)
     assert r.status_code == 503 and r.json()["error"]["code"] == "queue_unavailable"
     assert not Message.objects.filter(session=session).exists()
-    monkeypatch.undo()
+    # This process's broker answers: the refused message left the session free.
     assert patient_api.post(url(session), {"content": "Hello"}, format="json",
                             HTTP_ACCEPT="text/event-stream").status_code == 200

@@ -13,7 +13,7 @@ def test_the_assistant_opens_the_latest_conversation_or_a_new_one(client, patien
 
 
 def test_the_page_shows_the_conversation_and_only_the_tiers_models(client, patient, session, chat_model):
-    from meditrack.inference.tests.factories import model
+    from meditrack.testing.factories import model
 
     model("premium-chat")  # exists, but not in the standard tier
     session.messages.create(role="user", content="How much water?")

@@ -4,27 +4,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import pytest
-from django.db import connection
 
 from assistant import services, streams
 from assistant.models import Message
 from meditrack.celery import app as celery_app
-from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.redis_clients import sync_client
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.waiting import wait_until
+from meditrack.testing.workers import process_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUEUE = "gpu"  # nothing else consumes it during this test
-
-
-def _database_url_for_tests() -> str:
-    # The worker process must use the database the test sees.
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
 @pytest.fixture
@@ -33,13 +26,15 @@ def worker_process():
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "--app", "meditrack", "worker", "--queues", QUEUE, "--pool", "prefork",
          "--concurrency", "1", "--hostname", hostname, "--without-mingle", "--without-gossip", "--loglevel", "WARNING"],
-        env={**os.environ, "DATABASE_URL": _database_url_for_tests()},
+        env={**os.environ, "DATABASE_URL": process_database_url()},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
-            assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
+        def answers() -> bool:
+            assert process.poll() is None, "the worker exited"
+            return bool(celery_app.control.ping(destination=[hostname], timeout=0.5))
+
+        wait_until(answers, what="the worker")
         yield process
     finally:
         process.terminate()
@@ -47,15 +42,6 @@ def worker_process():
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_killed_worker_never_leaves_a_reply_streaming_or_writes_it_twice(patient, session, model_server,
@@ -71,11 +57,11 @@ def test_a_killed_worker_never_leaves_a_reply_streaming_or_writes_it_twice(patie
         return sum(len(e["texts"]) for e in streams.read_all(redis, streams.stream_key(reply.pk))
                    if e["kind"] == "tokens")
 
-    assert wait_until(lambda: tokens_streamed() >= 5, timeout=30)
+    wait_until(lambda: tokens_streamed() >= 5, timeout=30, what="five tokens")
     [child] = psutil.Process(worker_process.pid).children()
     child.send_signal(signal.SIGKILL)
 
-    assert wait_until(lambda: Message.objects.get(pk=reply.pk).status != "streaming", timeout=30)
+    wait_until(lambda: Message.objects.get(pk=reply.pk).status != "streaming", timeout=30, what="the reply's end")
     reply.refresh_from_db()
     assert (reply.status, reply.error_code) == ("error", "interrupted")
     assert reply.content.startswith("w0 w1 w2 w3 w4")

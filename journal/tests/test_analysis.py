@@ -6,10 +6,10 @@ import pytest
 
 from journal import services
 from journal.models import EntryAnalysis
-from journal.tests.conftest import wait_until
 from meditrack.inference.errors import InferenceError
-from meditrack.inference.tests.factories import model, serve, tier
-from meditrack.inference.tests.fake_server import Fault
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.model_server import Fault
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from journal import services
 from journal.models import EntryAnalysis, JournalEntry
-from journal.tests.conftest import wait_until
-from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/journal/insights/"

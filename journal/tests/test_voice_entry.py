@@ -5,10 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from journal import selectors, services
 from journal.models import JournalEntry
-from journal.tests.conftest import wait_until
 from meditrack.inference.backends.builtin import BuiltinBackend
-from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.inference.types import BackendName, ModelSpec, Task
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/journal/entries/voice"
@@ -47,7 +47,7 @@ def test_it_rejects_an_empty_or_oversized_recording(patient_api):
     empty = patient_api.post(URL, {"audio": SimpleUploadedFile("a.wav", b"", content_type="audio/wav")},
                              format="multipart")
     assert empty.status_code == 400 and "audio" in empty.json()["error"]["fields"]
-    big = SimpleUploadedFile("a.wav", b"\\0" * (10 * 1024 * 1024 + 1), content_type="audio/wav")
+    big = SimpleUploadedFile("a.wav", b"\0" * (10 * 1024 * 1024 + 1), content_type="audio/wav")
     too_big = patient_api.post(URL, {"audio": big}, format="multipart")
     assert too_big.status_code == 413 and "audio" in too_big.json()["error"]["fields"]
     assert not JournalEntry.objects.exists()

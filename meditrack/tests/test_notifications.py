@@ -2,26 +2,18 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
-from knox.models import AuthToken
 
 from meditrack.accounts.services import user_notify
 from meditrack.asgi import application
+from meditrack.testing.people import token_for
+from meditrack.testing.websocket import ORIGIN, cookie_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-ORIGIN = (b"origin", b"http://localhost")
-
-
-@database_sync_to_async
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
 @database_sync_to_async
 def bearer(user) -> bytes:
-    return f"Bearer {AuthToken.objects.create(user=user)[1]}".encode()
+    return f"Bearer {token_for(user)}".encode()
 
 
 async def connect(*headers):
@@ -32,14 +24,14 @@ async def connect(*headers):
 
 
 async def test_a_browser_session_receives_its_own_events(patient):
-    ws = await connect(ORIGIN, (b"cookie", await session_cookie(patient)))
+    ws = await connect(ORIGIN, (b"cookie", await cookie_for(patient)))
     await sync_to_async(user_notify)(user_id=patient.pk, event={"type": "report.ready", "report_id": 7})
     assert await ws.receive_json_from(timeout=5) == {"type": "report.ready", "report_id": 7}
     await ws.disconnect()
 
 
 async def test_a_user_never_receives_another_users_events(patient, other_patient):
-    mine = await connect(ORIGIN, (b"cookie", await session_cookie(patient)))
+    mine = await connect(ORIGIN, (b"cookie", await cookie_for(patient)))
     theirs = await connect((b"authorization", await bearer(other_patient)))
     await sync_to_async(user_notify)(user_id=other_patient.pk, event={"type": "insight.ready"})
     assert await theirs.receive_json_from(timeout=5) == {"type": "insight.ready"}
@@ -79,13 +71,13 @@ async def test_an_unauthenticated_socket_is_closed_with_4401(db, headers):
 
 async def test_a_session_cookie_without_an_origin_does_not_authenticate(patient):
     # Only browsers carry cookies, and browsers always send Origin.
-    ws = await connect((b"cookie", await session_cookie(patient)))
+    ws = await connect((b"cookie", await cookie_for(patient)))
     assert (await ws.receive_output(timeout=5))["code"] == 4401
     await ws.disconnect()
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(patient):
-    cookie = await session_cookie(patient)
+    cookie = await cookie_for(patient)
     ws = WebsocketCommunicator(application, "/ws/notifications/",
                                headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)])
     connected, _ = await ws.connect()

@@ -1,7 +1,7 @@
 import pytest
 
-from conftest import PASSWORD
 from meditrack.accounts.models import User
+from meditrack.testing.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

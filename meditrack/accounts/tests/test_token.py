@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from knox.models import AuthToken
 
-from conftest import PASSWORD
+from meditrack.testing.people import PASSWORD
 
 URL = "/api/v1/auth/token"
 pytestmark = pytest.mark.django_db

@@ -1,16 +1,17 @@
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
-from journal import services
+from journal import selectors
 from journal.insights.crisis import sounds_like_crisis
 from journal.insights.phrases import sleep_complaint, stress_complaint
 from journal.insights.predictive import MIN_COMPLAINT_DAYS
 from journal.models import EntryAnalysis, JournalEntry
+from journal.tasks import analyze_pending
 from meditrack.accounts.models import User
+from meditrack.celery import QUEUES
 from meditrack.demo import journals, stories
 from meditrack.demo.people import SPAN_DAYS, seed_accounts
 
@@ -26,28 +27,17 @@ def demo_users(db):
     return {user.email: user for user in User.objects.filter(email__in=EMAILS)}
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    """What seeding asks of the services once committed, without a broker."""
-    made = []
-    monkeypatch.setattr(services, "analysis_enqueue", lambda *, tier: made.append(("enqueue", tier)))
-    monkeypatch.setattr(services, "insight_cache_invalidate", lambda *, owner_id: made.append(("changed", owner_id)))
-    return made
-
-
 def _sentences(text):
     return re.split(r"(?<=[.!?])\s+", text.strip())
 
 
-def test_it_gives_each_demo_patient_months_of_entries(demo_users, calls, django_capture_on_commit_callbacks):
-    started = time.perf_counter()
+def test_it_gives_each_demo_patient_months_of_entries(demo_users, queued_tasks, django_capture_on_commit_callbacks):
+    versions = {user.pk: selectors.insight_cache_version(owner_id=user.pk) for user in demo_users.values()}
     with django_capture_on_commit_callbacks(execute=True):
         created = journals.seed_journals()
-    elapsed = time.perf_counter() - started
     now = timezone.now()
 
     assert created == JournalEntry.objects.count()
-    assert elapsed < 5  # about a second on a laptop
     for email, user in demo_users.items():
         entries = list(JournalEntry.objects.filter(owner=user).order_by("written_at"))
         assert 100 <= len(entries) <= 160, email
@@ -68,8 +58,9 @@ def test_it_gives_each_demo_patient_months_of_entries(demo_users, calls, django_
         days = {timezone.localtime(e.written_at).date() for e in entries}
         assert len(days) < 0.9 * ((entries[-1].written_at - entries[0].written_at).days + 1), email
     # Once committed: every seeded journal's insights are invalidated, and one analysis run queued per tier.
-    assert sorted(owner for kind, owner in calls if kind == "changed") == sorted(u.pk for u in demo_users.values())
-    assert sorted(tier for kind, tier in calls if kind == "enqueue") == sorted({u.tier for u in demo_users.values()})
+    assert all(selectors.insight_cache_version(owner_id=pk) != version for pk, version in versions.items())
+    runs = [task.args[0] for queue in QUEUES for task in queued_tasks(queue) if task.name == analyze_pending.name]
+    assert sorted(runs) == sorted({u.tier for u in demo_users.values()})
 
 
 def test_it_writes_no_crisis_language(demo_users):
@@ -120,7 +111,7 @@ def test_it_plans_the_same_journal_for_the_same_seed_and_day():
         assert journals.plan_journal(story, today=SOME_DAY) == journals.plan_journal(story, today=SOME_DAY)
 
 
-def test_it_is_idempotent(demo_users, calls, django_capture_on_commit_callbacks):
+def test_it_is_idempotent(demo_users, django_capture_on_commit_callbacks):
     assert journals.seed_journals() > 0
     count = JournalEntry.objects.count()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

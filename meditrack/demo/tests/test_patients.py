@@ -1,4 +1,3 @@
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -18,9 +17,7 @@ TODAY = date(2026, 6, 30)
 @pytest.fixture
 def seeded():
     seed_accounts()
-    started = time.perf_counter()
     seed_patients(today=TODAY)
-    return time.perf_counter() - started
 
 
 def patient(email):
@@ -28,7 +25,6 @@ def patient(email):
 
 
 def test_it_gives_every_demo_patient_a_record_and_a_clinician(seeded):
-    assert seeded < 5
     assert list(Patient.objects.values_list("patient_id", flat=True)) == [f"PAT-00{i}" for i in range(1, 7)]
     assert patient("maria.garcia@meditrack.local").patient_id == "PAT-001"
     okafor = User.objects.get(email="dr.okafor@meditrack.local")

@@ -151,11 +151,13 @@ def _transformers_model(spec: ModelSpec, auto_class: str):
     return _load_once((auto_class, str(path)), spec.slug, load)
 
 
-def _causal_lm(spec: ModelSpec):
+def causal_lm(spec: ModelSpec):
+    """(model, tokenizer) of spec's causal LM from the load-once cache: the very objects chat() runs."""
     return _transformers_model(spec, "AutoModelForCausalLM")
 
 
-def _classifier(spec: ModelSpec):
+def classifier(spec: ModelSpec):
+    """(model, tokenizer) of spec's sequence classifier from the load-once cache: the very objects classify() runs."""
     return _transformers_model(spec, "AutoModelForSequenceClassification")
 
 
@@ -355,7 +357,7 @@ def _until_next_turn(pieces: Generator[str]) -> Iterator[str]:
 class LocalBackend:
     def chat(self, spec: ModelSpec, messages: list[ChatMessage], *, max_new_tokens: int) -> Iterator[str]:
         # Loading and prompt checks happen here, at the call, so a caller can fall back before any token.
-        model, tokenizer = _causal_lm(spec)
+        model, tokenizer = causal_lm(spec)
         inputs = prompt_inputs(tokenizer, messages, model.device)
         length = inputs["input_ids"].shape[1]
         if length > spec.context_window:
@@ -366,9 +368,9 @@ class LocalBackend:
 
     def token_counter(self, spec: ModelSpec) -> TokenCounter | None:
         if spec.task == Task.CHAT:
-            _, tokenizer = _causal_lm(spec)
+            _, tokenizer = causal_lm(spec)
         elif spec.task in (Task.SENTIMENT, Task.EMOTION):
-            _, tokenizer = _classifier(spec)
+            _, tokenizer = classifier(spec)
         elif spec.task == Task.EMBEDDING:
             tokenizer = sentence_transformer(spec).tokenizer
         else:
@@ -381,7 +383,7 @@ class LocalBackend:
             return []
         import torch
 
-        model, tokenizer = _classifier(spec)
+        model, tokenizer = classifier(spec)
         labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         positions = getattr(model.config, "max_position_embeddings", None) or 512
         if model.config.model_type in _OFFSET_POSITION_MODELS:

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.messages import get_messages
 
-from meditrack.inference.tests.factories import model
+from meditrack.testing.factories import model
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHANGELIST = "/admin/inference/aimodel/"

@@ -4,8 +4,8 @@ window is read whole, in parts, in the same one call."""
 import pytest
 
 from meditrack.inference.services import text_classify
-from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.inference.types import Task
+from meditrack.testing.factories import model, serve, tier
 
 pytestmark = pytest.mark.django_db
 

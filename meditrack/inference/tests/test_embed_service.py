@@ -5,8 +5,8 @@ import math
 import pytest
 
 from meditrack.inference.services import text_embed
-from meditrack.inference.tests.factories import model, serve, tier
-from meditrack.inference.tests.fake_server import _embed as loopback_vector
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.model_server import embedding as loopback_vector
 
 pytestmark = pytest.mark.django_db
 

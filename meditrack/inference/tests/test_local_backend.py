@@ -14,8 +14,8 @@ from meditrack.inference.backends import local, local_weights
 from meditrack.inference.backends.builtin import BuiltinBackend
 from meditrack.inference.backends.local import LocalBackend, loaded_models, render_prompt
 from meditrack.inference.errors import BadInput, ModelUnavailable
-from meditrack.inference.tests.tiny_models import LABELS, build_byte_level_lm, build_causal_lm, build_classifier
 from meditrack.inference.types import BackendName, ChatMessage, ModelSpec, Task
+from meditrack.testing.tiny_models import LABELS, build_byte_level_lm, build_causal_lm, build_classifier
 
 MESSAGES = [
     ChatMessage("system", "Be kind."),
@@ -123,7 +123,7 @@ def test_it_streams_a_character_split_across_tokens_only_once_it_is_whole(byte_l
 def test_it_stops_generating_when_the_reader_closes_the_stream(plain_lm):
     backend = LocalBackend()
     s = spec(plain_lm, do_sample=False, min_new_tokens=400)
-    model, _ = local._causal_lm(s)
+    model, _ = local.causal_lm(s)
     calls, handle = count_forwards(model, delay=0.005)  # 400 tokens would take 2 s at least
     try:
         before = set(threading.enumerate())
@@ -142,7 +142,7 @@ def test_it_stops_generating_when_the_reader_closes_the_stream(plain_lm):
 @pytest.mark.filterwarnings("ignore:Unfeasible length constraints")
 def test_it_generates_no_more_than_max_new_tokens(plain_lm):
     s = spec(plain_lm, min_new_tokens=50)
-    model, _ = local._causal_lm(s)
+    model, _ = local.causal_lm(s)
     calls, handle = count_forwards(model)
     try:
         text = "".join(LocalBackend().chat(s, MESSAGES, max_new_tokens=7))
@@ -154,7 +154,7 @@ def test_it_generates_no_more_than_max_new_tokens(plain_lm):
 
 def test_it_prompts_with_the_chat_template_when_the_tokenizer_has_one(chat_lm):
     s = spec(chat_lm, min_new_tokens=2)
-    model, tokenizer = local._causal_lm(s)
+    model, tokenizer = local.causal_lm(s)
     calls, handle = count_forwards(model)
     try:
         list(LocalBackend().chat(s, MESSAGES, max_new_tokens=2))
@@ -170,7 +170,7 @@ def test_it_prompts_with_the_chat_template_when_the_tokenizer_has_one(chat_lm):
 
 def test_it_prompts_with_the_plain_form_when_there_is_no_template(plain_lm):
     s = spec(plain_lm, min_new_tokens=2)
-    model, tokenizer = local._causal_lm(s)
+    model, tokenizer = local.causal_lm(s)
     calls, handle = count_forwards(model)
     try:
         list(LocalBackend().chat(s, MESSAGES, max_new_tokens=2))
@@ -215,7 +215,7 @@ def test_it_classifies_a_batch_in_one_forward_pass(classifier):
     texts = ["I slept well.", "Feeling tired and sad.", "Blood pressure was fine.", "Headache again.",
              "what a long day " * 100]  # longer than the model's 64 positions: truncated, not an error
     s = spec(classifier, Task.SENTIMENT)
-    model, _ = local._classifier(s)
+    model, _ = local.classifier(s)
     calls, handle = count_forwards(model)
     try:
         results = LocalBackend().classify(s, texts)

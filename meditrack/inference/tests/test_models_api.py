@@ -1,7 +1,7 @@
 import pytest
 
 from meditrack.inference.models import AIModel, Tier
-from meditrack.inference.tests.factories import model, serve, tier
+from meditrack.testing.factories import model, serve, tier
 
 URL = "/api/v1/models"
 pytestmark = pytest.mark.django_db

@@ -89,12 +89,10 @@ def test_it_filters_by_medication_of_this_patient_only(clinician_api, medication
 
 
 def test_it_computes_adherence_one_way_for_a_medication_and_for_the_patient_list(clinician, record, medication):
-    from meditrack.patients import adherence, selectors, services
+    from meditrack.patients import adherence, selectors
 
     record_intakes(medication, taken=6, late=2, missed=2)
     assert adherence.adherence_rate(taken=6, late=2, scheduled=10) == 0.8
     assert adherence.adherence_rate(taken=0, late=0, scheduled=0) is None
     [overview] = selectors.patient_overviews(user=clinician, since=timezone.now() - timedelta(days=30))
     assert overview.adherence == selectors.medication_adherence(patient=record)[medication.pk].adherence == 0.8
-    # The services' description says the same: late doses count as taken.
-    assert "not as adherent" not in services.__doc__ and "on time or late" in services.__doc__

@@ -75,9 +75,3 @@ def test_it_deletes_a_patient_with_their_data(clinician_api, record, medication)
 def test_the_patient_reads_their_own_record(patient_api, record):
     body = patient_api.get(URL + "PAT-001").json()
     assert (body["patient_id"], body["has_account"], body["date_of_birth"]) == ("PAT-001", True, "1970-05-01")
-
-
-def test_it_keeps_no_unused_assignment_helper():
-    from meditrack.patients import services
-
-    assert not hasattr(services, "care_assign")  # assignments are made by patient_create and in the admin

@@ -99,7 +99,7 @@ def test_the_list_holds_only_the_patients_the_user_may_reach(clinician_api, othe
 
 
 def test_an_admin_uses_the_admin_not_the_api(db, record):
-    from conftest import api_for, make_user
+    from meditrack.testing.people import api_for, make_user
 
     admin = api_for(make_user("root@example.com", role="admin", is_staff=True, is_superuser=True))
     assert admin.get("/api/v1/patients/").json()["results"] == []
@@ -133,9 +133,8 @@ def test_it_answers_404_for_an_id_that_is_no_patient_id(clinician_api, client, c
 def test_it_checks_patient_ids_against_one_pattern(clinician, record):
     from django.http import Http404
 
-    from meditrack.patients import models, selectors, services
+    from meditrack.patients import models, selectors
 
-    assert services.PATIENT_ID_RE is models.PATIENT_ID_RE
     assert any(getattr(v, "regex", None) == models.PATIENT_ID_RE
                for v in models.Patient._meta.get_field("patient_id").validators)  # the admin form checks it too
     assert selectors.patient_get(user=clinician, patient_id="PAT-001") == record

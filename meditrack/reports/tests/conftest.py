@@ -1,5 +1,5 @@
 """Report fixtures: a patient record cared for by one clinician (and not another), a small data set
-whose facts are worked out by hand in test_facts.py, the loopback chat model, a real worker."""
+whose facts are worked out by hand in test_facts.py."""
 
 from datetime import datetime, time, timedelta
 
@@ -7,8 +7,6 @@ import pytest
 from django.utils import timezone
 
 from journal.models import EntryAnalysis, JournalEntry
-from meditrack.inference.tests.conftest import model_server  # noqa: F401  (the loopback model server)
-from meditrack.inference.tests.factories import model, serve, tier
 from meditrack.patients.models import CareAssignment, Medication, MedicationIntake, Patient, Vital
 
 DAYS = 31
@@ -30,8 +28,6 @@ def foreign_record(other_clinician):
     p = Patient.objects.create(patient_id="PAT-002", name="Bob Example")
     CareAssignment.objects.create(clinician=other_clinician, patient=p)
     return p
-
-
 
 
 def vital(patient, kind, value, when, unit=""):
@@ -82,10 +78,3 @@ def dataset(record, foreign_record, period):
     entry(-3, label="negative", score=-0.9)
     return record
 
-
-@pytest.fixture
-def chat_model(model_server):  # noqa: F811
-    """The standard tier (everyone's here) chats with the loopback server, on the io queue."""
-    chat = model("loopback-chat", base_url=f"{model_server.base_url}/v1", model_id="loopback-chat", queue="io")
-    serve(tier("standard", max_new_tokens=512), chat)
-    return chat

@@ -88,20 +88,3 @@ def test_it_collects_dates_times_and_numbers_from_the_facts():
     assert ALLOWED.times == {"08:30"}
     assert 12.0 not in ALLOWED.numbers  # "B12" is a name, not a number
 
-
-@pytest.mark.parametrize("module", ["factcheck", "facts", "narrative"])
-def test_it_keeps_the_pure_modules_free_of_django(module):
-    import ast
-    from pathlib import Path
-
-    tree = ast.parse((Path(fc.__file__).parent / f"{module}.py").read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module if node.module.startswith(("meditrack.reports.", "meditrack.patients."))
-                 else f"{node.module}.{alias.name}"
-                 for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
-    ours = {name for name in imported if name.startswith(("meditrack", "django", "rest_framework", "celery"))}
-    assert ours <= {"meditrack.reports.facts", "meditrack.patients.thresholds", "meditrack.patients.adherence"}, ours
-
-
-def test_it_keeps_no_unused_helpers():
-    assert not hasattr(fc, "numbers_in") and not hasattr(fc, "to_date")

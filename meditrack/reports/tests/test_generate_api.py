@@ -4,13 +4,16 @@ bad ranges, and nobody but the patient's clinicians may ask."""
 import threading
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from conftest import api_for
 from meditrack.reports import services
 from meditrack.reports.models import AnalysisReport
+from meditrack.reports.tasks import generate_report
+from meditrack.testing.people import api_for, token_for
+from meditrack.testing.workers import QueuedTask
 
 URL = "/api/v1/ai-analysis/generate"
 pytestmark = pytest.mark.django_db
@@ -24,27 +27,22 @@ def body(patient_id="PAT-001", date_from=None, date_to=None, **options):
 
 
 def test_it_accepts_a_request_with_202_and_queues_the_task(clinician_api, record, django_capture_on_commit_callbacks,
-                                                           monkeypatch):
-    queued = []
-    monkeypatch.setattr("meditrack.reports.tasks.generate_report.apply_async",
-                        lambda args, kwargs, queue: queued.append((args, queue)))
+                                                           queued_tasks):
     with django_capture_on_commit_callbacks(execute=True):
         response = clinician_api.post(URL, body(include_journal=True), format="json")
     assert response.status_code == 202
     report = AnalysisReport.objects.get()
     assert response.json() == {"report_id": report.pk, "status": "queued"}
     assert (report.patient, report.include_journal, report.requested_by.email) == (record, True, "dr.carol@example.com")
-    assert queued == [([report.pk], services.report_queue(user=report.requested_by))]
+    assert queued_tasks(services.report_queue(user=report.requested_by)) == [
+        QueuedTask(generate_report.name, [report.pk], {})]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_answers_503_and_marks_the_report_failed_when_the_task_cannot_be_queued(clinician_api, record,
-                                                                                   monkeypatch):
-    def broker_down(**kwargs):
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr("meditrack.reports.tasks.generate_report.apply_async", broker_down)
-    response = clinician_api.post(URL, body(), format="json")  # really committed: on_commit runs at once
+def test_it_answers_503_and_marks_the_report_failed_when_the_task_cannot_be_queued(clinician, record,
+                                                                                   web_without_broker):
+    response = httpx.post(f"{web_without_broker}{URL}", json=body(),
+                          headers={"Authorization": f"Bearer {token_for(clinician)}"}, timeout=30)
     assert response.status_code == 503 and response.json()["error"]["code"] == "queue_unavailable"
     assert AnalysisReport.objects.get().status == "failed"
     assert AnalysisReport.objects.get().error_code == "not_queued"
@@ -97,8 +95,7 @@ def test_it_keeps_one_clinicians_request_apart_from_anothers(clinician_api, othe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_dedupes_concurrent_identical_requests(clinician, record, monkeypatch):
-    monkeypatch.setattr("meditrack.reports.services._enqueue", lambda report: None)
+def test_it_dedupes_concurrent_identical_requests(clinician, record, queued_tasks):
     today = timezone.localdate()
     barrier = threading.Barrier(6)
     results, errors = [], []
@@ -122,6 +119,7 @@ def test_it_dedupes_concurrent_identical_requests(clinician, record, monkeypatch
     assert errors == []
     assert len(results) == 6 and len(set(results)) == 1
     assert AnalysisReport.objects.count() == 1
+    assert len(queued_tasks(services.report_queue(user=clinician))) == 1
 
 
 @pytest.mark.parametrize("date_from, date_to, field, code", [

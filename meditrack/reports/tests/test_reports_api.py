@@ -3,10 +3,10 @@ everyone else gets 404 for every id."""
 
 import pytest
 
-from conftest import api_for, make_user
 from meditrack.accounts.models import User
 from meditrack.patients.models import CareAssignment
 from meditrack.reports.models import AnalysisReport
+from meditrack.testing.people import api_for, make_user
 
 pytestmark = pytest.mark.django_db
 

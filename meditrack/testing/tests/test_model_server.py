@@ -17,7 +17,7 @@ from huggingface_hub.errors import (
     ValidationError,
 )
 
-from meditrack.inference.tests.fake_server import DEFAULT_REPLY, TGI_MODEL_ID
+from meditrack.testing.model_server import DEFAULT_REPLY, TGI_MODEL_ID
 
 MESSAGES = [{"role": "user", "content": "How are you today?"}]
 
