@@ -7,6 +7,10 @@ import sys
 from meditrack import procfile
 
 PURE = [
+    "assistant.chunking",
+    "assistant.document_files",
+    "assistant.extractive",
+    "assistant.grounding",
     "assistant.streams",
     "journal.insights",  # and every module in it
     "meditrack.dateranges",
