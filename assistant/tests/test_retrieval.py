@@ -10,6 +10,7 @@ from assistant.models import Chunk, Document
 from assistant.retrieval import passages_search
 from journal.services import entry_create, entry_update
 from meditrack.patients.models import CareAssignment, Patient, Vital
+from meditrack.testing.waiting import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("offline_models")]
 
@@ -62,12 +63,14 @@ def test_stopwords_only_still_search_by_meaning(patient):
 
 def test_journal_entries_are_indexed_as_they_are_written_and_edited(patient, worker):
     entry = entry_create(owner=patient, text="Walked to the lake with my sister; my knee hurt on the way back.")
-    assert _eventually(lambda: Chunk.objects.filter(source_type="journal_entry", source_id=entry.pk).exists())
+    wait_until(lambda: Chunk.objects.filter(source_type="journal_entry", source_id=entry.pk).exists(), timeout=30,
+               what="the entry's chunks")
     found = passages_search(user=patient, query="knee pain after walking", k=1)[0]
     assert (found.source_type, found.source_id) == ("journal_entry", entry.pk)
     assert found.title.startswith("Journal, ") and found.url == f"/journal/{entry.pk}/"
     entry_update(entry=entry, text="Swam forty lengths at the pool this morning.")
-    assert _eventually(lambda: Chunk.objects.filter(source_id=entry.pk, text__contains="Swam").exists())
+    wait_until(lambda: Chunk.objects.filter(source_id=entry.pk, text__contains="Swam").exists(), timeout=30,
+               what="the edited entry's chunks")
     assert not Chunk.objects.filter(source_id=entry.pk, text__contains="knee").exists()
 
 
@@ -113,14 +116,3 @@ def test_a_clinician_reads_an_assigned_patients_facts_and_shared_entries_only(pa
     indexing.entries_index(entry_ids=[shared.pk])
     found = passages_search(user=clinician, query="heart racing", k=10, patient_id=record.pk)
     assert ("journal_entry", shared.pk) not in {(p.source_type, p.source_id) for p in found}
-
-
-def _eventually(check, seconds=30.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
