@@ -1,6 +1,7 @@
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 
 
@@ -13,3 +14,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
         if authenticated is not None:
             timezone.activate(ZoneInfo(authenticated[0].time_zone))
         return authenticated
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI schema describes it as drf-spectacular describes knox's."""
+
+    target_class = TokenAuthentication

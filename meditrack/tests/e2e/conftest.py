@@ -13,11 +13,8 @@ from django.db import connections
 from django.test import Client
 from playwright.sync_api import Page, expect, sync_playwright
 
-from assistant.tests.conftest import chat_model  # noqa: F401  (the loopback server as the tier's chat model)
-from journal.tests.conftest import offline_models  # noqa: F401  (the shipped analysers, on the cpu queue)
 from meditrack import procfile
 from meditrack.accounts.models import User
-from meditrack.inference.tests.conftest import model_server  # noqa: F401  (the loopback model server)
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package, which `make install` installs
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or procfile.ROOT / "var" / "test" / "e2e")
