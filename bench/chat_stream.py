@@ -130,8 +130,9 @@ def measure() -> None:
 
     from assistant.models import ChatSession
     from meditrack.accounts.models import User
-    from meditrack.procfile import free_port, running, wait_until
+    from meditrack.procfile import free_port, running
     from meditrack.testing.factories import model, serve, tier
+    from meditrack.testing.waiting import wait_until
 
     user, _ = User.objects.get_or_create(email="chat-bench@meditrack.local")
     token = AuthToken.objects.create(user=user)[1]
@@ -147,6 +148,7 @@ def measure() -> None:
                     **service_pids()}
             wait_until(io_worker_answers, what="the io worker")
             wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=10).status_code == 200,
+                       tolerate=(httpx.HTTPError,),
                        what="the web process")
             url = f"{base_url}/v1/chat/completions"
             figures, cpu_per_reply = {}, {}

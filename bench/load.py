@@ -307,8 +307,9 @@ def measure() -> None:
 
     from assistant.models import ChatSession
     from meditrack.accounts.models import User
-    from meditrack.procfile import free_port, running, wait_until
+    from meditrack.procfile import free_port, running
     from meditrack.testing.factories import model, serve, tier
+    from meditrack.testing.waiting import wait_until
 
     soak_s = float(os.environ[SOAK_ENV])
     # 500+ sockets of our own, and the children inherit it.
@@ -336,6 +337,7 @@ def measure() -> None:
         with running(PROCESSES, env={"WEB_PORT": str(port), "LOG_LEVEL": "WARNING"}) as processes:
             wait_until(io_worker_answers, what="the io worker")
             wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=10).status_code == 200,
+                       tolerate=(httpx.HTTPError,),
                        what="the web process")
             pids = {name: p.pid for name, p in processes.items()}
             pids |= {"bench": os.getpid(), "model_server": server_pid, **service_pids()}

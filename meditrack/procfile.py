@@ -10,8 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +49,3 @@ def running(names: list[str], *, env: dict[str, str], quiet: bool = True) -> Ite
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-
-
-def wait_until(ready: Callable[[], bool], *, timeout: float = 60.0, what: str = "the stack") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if ready():
-                return
-        except Exception:  # not listening yet, or not answering yet: the deadline decides
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not come up within {timeout:g} s")
-        time.sleep(0.2)

@@ -17,6 +17,7 @@ from django.db import connection
 from meditrack import procfile
 from meditrack.celery import QUEUES
 from meditrack.celery import app as celery_app
+from meditrack.testing.waiting import wait_until
 
 
 @pytest.fixture
@@ -91,10 +92,10 @@ def procfile_stack(transactional_db):
             for name in names:
                 if name == "web":
                     # Any answer will do: health takes seconds to report a broker or worker that is down.
-                    procfile.wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=30),
-                                        what="web")
+                    wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=30),
+                               what="web", tolerate=(httpx.HTTPError,))
                 elif name != "beat":
-                    procfile.wait_until(lambda name=name: any(
+                    wait_until(lambda name=name: any(
                         n.startswith(f"{name}@") for reply in celery_app.control.ping(timeout=0.5) for n in reply),
                         what=f"the {name} worker")
             return f"http://127.0.0.1:{port}"
