@@ -3,7 +3,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import VectorField
 
 # all-MiniLM-L6-v2's: the vector column is typed by it, so a model of another size needs a migration and a reindex.
 EMBEDDING_DIMENSIONS = 384
@@ -143,8 +143,9 @@ class Chunk(models.Model):
             models.Index(fields=["source_type", "source_id"], name="chunk_source"),
             models.Index(fields=["patient"], name="chunk_patient", condition=Q(patient__isnull=False)),
             GinIndex(fields=["search_vector"], name="chunk_search_vector"),
-            HnswIndex(fields=["embedding"], name="chunk_embedding_hnsw", opclasses=["vector_cosine_ops"],
-                      m=16, ef_construction=64),
+            # No approximate index on the embedding: every search is of one owner's rows, and pgvector's HNSW
+            # and IVFFlat filter after their search (pgvector 0.6), so an owner's top k could come back short.
+            # The exact scan of the owner's rows is what searches (migration 0004 keeps vectors in the row).
         ]
         constraints = [
             models.CheckConstraint(condition=Q(owner__isnull=False) | Q(source_type="facts"),

@@ -56,21 +56,27 @@ def passages_search(*, user, query: str, k: int = 10, patient_id: int | None = N
     query = (query or "").strip()
     if not query_usable(query) or k < 1:
         return []
-    k = min(k, MAX_K)
     indexing.facts_refresh_for(user=user, patient_id=patient_id)
-    vector = _query_vector(user=user, query=query)
-    visible, params = _visible_clause(user_id=user.pk, patient_id=patient_id)
-    params.update(query=query, k=k, candidates=CANDIDATES, rrf_k=RRF_K, vector=vector)
+    return passages_rank(user_id=user.pk, query=query, vector=_query_vector(user=user, query=query), k=k,
+                         patient_id=patient_id)
+
+
+def passages_rank(*, user_id: int, query: str, vector: list[float] | None, k: int,
+                  patient_id: int | None = None) -> list[Passage]:
+    """The fused ranking for a query already embedded (or None: full text only), in one round trip."""
+    visible, params = _visible_clause(user_id=user_id, patient_id=patient_id)
+    params.update(query=query, k=min(k, MAX_K), candidates=CANDIDATES, rrf_k=RRF_K,
+                  vector=None if vector is None else "[" + ",".join(f"{x:.7g}" for x in vector) + "]")
     with transaction.atomic(), connection.cursor() as cursor:
         # The owner's rows are few next to the table: an exact scan of them finds the true nearest, where the
         # approximate index, filtered after its search, could return fewer than asked.
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(_sql(visible, with_vector=vector is not None), params)
         rows = cursor.fetchall()
-    return [_passage(row, user_id=user.pk) for row in rows]
+    return [_passage(row, user_id=user_id) for row in rows]
 
 
-def _query_vector(*, user, query: str) -> str | None:
+def _query_vector(*, user, query: str) -> list[float] | None:
     try:
         _, vectors = inference.text_embed(tier=user.tier, texts=[query])
     except InferenceError as exc:
@@ -79,7 +85,7 @@ def _query_vector(*, user, query: str) -> str | None:
     if len(vectors[0]) != EMBEDDING_DIMENSIONS:
         logger.warning("retrieval without vectors", extra={"reason": "embedding_dimensions"})
         return None
-    return "[" + ",".join(f"{x:.7g}" for x in vectors[0]) + "]"
+    return vectors[0]
 
 
 def _visible_clause(*, user_id: int, patient_id: int | None) -> tuple[str, dict]:
@@ -103,7 +109,8 @@ def _sql(visible: str, *, with_vector: bool) -> str:
         ORDER BY c.embedding <=> %(vector)s::vector, c.id LIMIT %(candidates)s""" if with_vector else f"""
         SELECT NULL::bigint AS id, NULL::bigint AS rank FROM {chunk} c WHERE false"""
     # Any of the query's words may match (a question's words are rarely all in one passage); the stemmed
-    # lexemes are quoted, so nothing in the query is read as tsquery syntax.
+    # lexemes are quoted, so nothing in the query is read as tsquery syntax. Ranked by how often they occur,
+    # damped by the passage's length (normalization 1): cover density ranked a right first passage lower.
     return f"""
     WITH query AS (
         SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) AS tsq
@@ -111,7 +118,7 @@ def _sql(visible: str, *, with_vector: bool) -> str:
     ),
     vector_ranked AS ({vector_ranks}),
     text_ranked AS (
-        SELECT c.id, row_number() OVER (ORDER BY ts_rank_cd(c.search_vector, query.tsq) DESC, c.id) AS rank
+        SELECT c.id, row_number() OVER (ORDER BY ts_rank(c.search_vector, query.tsq, 1) DESC, c.id) AS rank
         FROM {chunk} c, query WHERE c.search_vector @@ query.tsq AND {visible}
         ORDER BY rank LIMIT %(candidates)s
     ),
