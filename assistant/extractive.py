@@ -29,16 +29,17 @@ ago since week weeks day days month months year years today yesterday fortnight 
 don't didn't i'm i've i'd it's that's there's can't
 """.split())
 
-# What a question about how someone has been feeling asks about, and the words with which entries answer it.
-FEELINGS_ASKED = frozenset({"mood", "feel", "emotion", "emotional", "spirit", "cope", "cop", "mental", "stress",
-                            "anxious", "anxiety", "happy", "sad", "low"})
+# What a question about how someone has been feeling asks about, and the words with which entries answer it
+# (stemmed below, as the words they are compared with).
+FEELINGS_ASKED_WORDS = ("mood feel feeling emotion emotional spirits cope coping mental stress anxious anxiety happy "
+                        "sad low")
 FEELINGS_PHRASES = ("how have i been", "how am i doing", "how i've been")
-FEELING_WORDS = frozenset("""
-feel felt mood happy sad tired exhaust stress anxious anxiety worry worried calm relax overwhelm awful great good bad
-miserable angry furious frustrat lonely relieve proud grateful hope hopeful scar scared nervous dread wreck burn
-buzz amazing lovely low drain tense upset cry cried content excit joy peace panic restless fine okay better worse
-hate love enjoy glad down heavy sick hopeless dreadful horrible wonderful fantastic terrible
-""".split())
+FEELING_WORDS_WRITTEN = """
+feel felt mood happy sad tired exhausted stressed anxious anxiety worry worried calm relaxed overwhelmed awful great
+good bad miserable angry furious frustrated lonely relieved proud grateful hope hopeful scared nervous dread dreading
+wrecked burned buzzing amazing lovely low drained tense upset cry cried content excited joy peace panic restless fine
+okay better worse hate love enjoy glad down heavy sick hopeless dreadful horrible wonderful fantastic terrible
+"""
 IRREGULAR = {"felt": "feel", "slept": "sleep", "ran": "run", "ate": "eat", "went": "go", "woke": "wake"}
 SUFFIXES = ("ing", "ed", "es", "ly", "s")
 
@@ -54,13 +55,25 @@ WORD = re.compile(r"[^\W\d_][\w']+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def _suffix_off(word: str) -> str:
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):  # "stress", "anxious", "this"
+                return word
+            return word[: -len(suffix)]
+    return word
+
+
 def stem(word: str) -> str:
     word = word.lower().strip("'")
     word = IRREGULAR.get(word, word)
-    for suffix in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+    single = _suffix_off(word)
+    # A plural's own word may end in a suffix too: "feelings" is "feel".
+    return _suffix_off(single) if word.endswith("s") and single != word else single
+
+
+FEELINGS_ASKED = frozenset(stem(w) for w in FEELINGS_ASKED_WORDS.split())
+FEELING_WORDS = frozenset(stem(w) for w in FEELING_WORDS_WRITTEN.split())
 
 
 def terms(text: str) -> set[str]:
@@ -127,7 +140,6 @@ class Quote:
     n: int
     title: str
     text: str
-    day: date | None
 
 
 def _clip(text: str, limit: int) -> str:
@@ -152,20 +164,33 @@ def best_sentence(text: str, question: str, *, feelings: bool = False) -> tuple[
 
 
 def snippet(text: str, question: str) -> str:
-    return _clip(best_sentence(text, question)[1], SNIPPET_CHARS)
+    return _clip(best_sentence(text, question, feelings=asks_about_feelings(question))[1], SNIPPET_CHARS)
+
+
+def _window_split(items, question: str, today: date | None) -> tuple[list, list]:
+    """The items written within the span of days the question names, and the rest (all of them without a span)."""
+    days = window_days(question)
+    if days is None or today is None:
+        return [], list(items)
+    since = today - timedelta(days=days)
+    within = [(written_on(item.title) or date.min) >= since for item in items]
+    return ([i for i, w in zip(items, within, strict=True) if w],
+            [i for i, w in zip(items, within, strict=True) if not w])
+
+
+def in_window_first(items, question: str, today: date | None) -> list:
+    within, rest = _window_split(items, question, today)
+    return within + rest
 
 
 def _quotes(sources, question: str, today: date | None) -> list[Quote]:
     feelings = asks_about_feelings(question)
-    days = window_days(question)
     pool = list(sources)
     if feelings:
         journal = [s for s in pool if s.source_type == "journal_entry"]
         pool = journal or pool
-    if days is not None and today is not None:
-        since = today - timedelta(days=days)
-        within = [s for s in pool if (written_on(s.title) or date.min) >= since]
-        pool = within or pool
+    within, rest = _window_split(pool, question, today)
+    pool = within or rest
     scored = []
     for rank, source in enumerate(pool):
         score, sentence = best_sentence(source.text, question, feelings=feelings)
@@ -173,24 +198,37 @@ def _quotes(sources, question: str, today: date | None) -> list[Quote]:
             scored.append((score, rank, source, sentence))
     if feelings:
         # How someone has been is told by their latest entries, read in order.
-        latest = sorted(scored, key=lambda s: (written_on(s[2].title) or date.min, -s[1]), reverse=True)
-        chosen = sorted(latest[:SENTENCES_QUOTED], key=lambda s: (written_on(s[2].title) or date.min, -s[1]))
+        def order(s):
+            return written_on(s[2].title) or date.min, -s[1]
+        chosen = sorted(_distinct(sorted(scored, key=order, reverse=True))[:SENTENCES_QUOTED], key=order)
     else:
         answering = [s for s in scored if s[0] > 0] or scored[:2]
-        chosen = sorted(sorted(answering, key=lambda s: (-s[0], s[1]))[:SENTENCES_QUOTED], key=lambda s: s[1])
-    return [Quote(n=source.n, title=source.title, text=_clip(sentence, QUOTE_CHARS), day=written_on(source.title))
+        chosen = sorted(_distinct(sorted(answering, key=lambda s: (-s[0], s[1])))[:SENTENCES_QUOTED],
+                        key=lambda s: s[1])
+    return [Quote(n=source.n, title=source.title, text=_clip(sentence, QUOTE_CHARS))
             for _, _, source, sentence in chosen]
 
 
-def extractive_answer(sources, question: str, *, today: date | None = None) -> tuple[str, list[int]]:
+def _distinct(scored: list) -> list:
+    """The same sentence written on two days is quoted once (the first in the order given)."""
+    seen: set[str] = set()
+    kept = []
+    for item in scored:
+        key = " ".join(item[3].lower().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+def extractive_answer(sources, question: str, *, today: date | None = None) -> tuple[str, list[Quote]]:
     """An answer quoted from the sources, labelled as such: for each chosen sentence its source's title, the
-    sentence as written, and its citation. Returns the Markdown and the source numbers it cites."""
+    sentence as written, and its citation. Returns the Markdown and the quotes."""
     quotes = _quotes(sources, question, today)
     lines = [FALLBACK_LEAD, ""]
     for quote in quotes:
-        title = _escape(quote.title)
-        lines.append(f"- **{title}**: “{_escape(quote.text)}” [{quote.n}]")
-    return "\n".join(lines), [quote.n for quote in quotes]
+        lines.append(f"- **{_escape(quote.title)}**: “{_escape(quote.text)}” [{quote.n}]")
+    return "\n".join(lines), quotes
 
 
 def _escape(text: str) -> str:

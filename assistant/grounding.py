@@ -15,8 +15,8 @@ from meditrack.inference.prompts import PER_MESSAGE_OVERHEAD, approx_tokens
 from meditrack.inference.types import TokenCounter
 from meditrack.reports import factcheck
 
-# A small model on a CPU reads a long prompt slowly, and ten good passages say enough.
-MAX_SOURCE_TOKENS = 1500
+# A small model on a CPU reads a long prompt slowly, and a dozen good passages say enough.
+MAX_SOURCE_TOKENS = 1000
 # Of what the reply and the fixed parts leave, the sources take two thirds: the conversation keeps the rest.
 SOURCES_SHARE = 2 / 3
 # A statement is the sources' when at least this share of its words are theirs (or the question's).
@@ -55,9 +55,9 @@ class Source:
     text: str
     url: str
 
-    def citation(self, question: str) -> dict:
+    def citation(self, question: str, snippet: str | None = None) -> dict:
         return {"n": self.n, "source_type": self.source_type, "source_id": self.source_id, "title": self.title,
-                "snippet": extractive.snippet(self.text, question), "url": self.url}
+                "snippet": snippet or extractive.snippet(self.text, question), "url": self.url}
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,14 @@ def _quoted(source: Source) -> str:
     return f"[{source.n}]\n" + "\n".join(f"> {line}" for line in lines)
 
 
-def sources_number(passages, *, question: str, budget: int, count: TokenCounter | None = None) -> list[Source]:
-    """The passages relevant to the question, best first, numbered from 1 as long as they fit the budget."""
+def sources_number(passages, *, question: str, budget: int, today: date | None = None,
+                   count: TokenCounter | None = None) -> list[Source]:
+    """The passages relevant to the question, best first (those of the span of days it names before the rest),
+    numbered from 1 as long as they fit the budget."""
     count = count or approx_tokens
     sources: list[Source] = []
     used = 0
-    for passage in passages:
+    for passage in extractive.in_window_first(passages, question, today):
         if not extractive.relevant(passage, question):
             continue
         source = Source(n=len(sources) + 1, source_type=passage.source_type, source_id=passage.source_id,
@@ -224,10 +226,13 @@ def answer_check(draft: str, *, question: str, sources: list[Source], today: dat
     if not problems:
         return Checked(content=text, grounding=Grounding.CHECKED,
                        citations=[by_n[n].citation(question) for n in sorted(cited)], removed=removed)
-    content, quoted = extractive.extractive_answer(sources, question, today=today)
+    content, quotes = extractive.extractive_answer(sources, question, today=today)
+    quoted = {}
+    for quote in quotes:
+        quoted.setdefault(quote.n, quote.text)
     return Checked(content=content, grounding=Grounding.FALLBACK,
-                   citations=[by_n[n].citation(question) for n in sorted(set(quoted))], removed=removed,
-                   problems=problems)
+                   citations=[by_n[n].citation(question, snippet=quoted[n]) for n in sorted(quoted)],
+                   removed=removed, problems=problems)
 
 
 def nothing_found() -> Checked:

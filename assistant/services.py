@@ -40,8 +40,8 @@ SYSTEM_PROMPT = (
     "urge emergency services when someone may be in danger."
 )
 # More passages than the prompt takes: the irrelevant ones are dropped, and a question about the last weeks
-# finds more of them among the candidates.
-RETRIEVED_PASSAGES = 16
+# finds more of those weeks among the candidates.
+RETRIEVED_PASSAGES = 30
 UNCHANGED = object()
 
 
@@ -222,11 +222,11 @@ def grounded_prompt(reply: Message, *, model: str | None) -> GroundedPrompt:
     window, max_new_tokens = _prompt_room(owner=owner, model=model)
     fixed = sum(approx_tokens(text) for text in (SYSTEM_PROMPT, grounding.INSTRUCTIONS, mood, question))
     budget = grounding.sources_budget(context_window=window, max_new_tokens=max_new_tokens, fixed_tokens=fixed)
+    today = timezone.localdate(timezone=ZoneInfo(owner.time_zone))
     passages = passages_search(user=owner, query=question, k=RETRIEVED_PASSAGES, patient_id=session.patient_id)
-    sources = grounding.sources_number(passages, question=question, budget=budget)
-    return GroundedPrompt(question=question, sources=sources,
-                          system=grounding.system_context(base=SYSTEM_PROMPT, sources=sources, mood=mood),
-                          today=timezone.localdate(timezone=ZoneInfo(owner.time_zone)))
+    sources = grounding.sources_number(passages, question=question, budget=budget, today=today)
+    return GroundedPrompt(question=question, sources=sources, today=today,
+                          system=grounding.system_context(base=SYSTEM_PROMPT, sources=sources, mood=mood))
 
 
 def _answer_check(reply: Message, prompt: GroundedPrompt, draft: str) -> grounding.Checked:

@@ -49,6 +49,12 @@ def test_sources_are_numbered_best_first_within_the_budget():
     assert [s.source_id for s in numbered([LOW, STRESSED, OLD], budget=cost)] == [1]
 
 
+def test_a_question_about_the_last_weeks_takes_their_passages_first():
+    sources = grounding.sources_number([OLD, LOW, STRESSED], question=MOOD_QUESTION, budget=1500, today=TODAY)
+    assert [s.source_id for s in sources] == [1, 2, 3]
+    assert [s.source_id for s in numbered([OLD, LOW, STRESSED], question="How have I been feeling?")] == [3, 1, 2]
+
+
 def test_a_passage_that_shares_nothing_with_the_question_is_no_source():
     assert numbered([VITALS, OLD], question="What did the leaflet say about blood pressure?") == [
         grounding.Source(1, "facts", 9, VITALS.title, VITALS.text, VITALS.url)]
@@ -95,6 +101,9 @@ def test_a_figure_no_cited_source_holds_falls_back_to_quotes():
                                      today=TODAY)
     assert checked.grounding == Grounding.FALLBACK and checked.problems == ["unsupported_figure"]
     assert checked.content.startswith(extractive.FALLBACK_LEAD)
+    # Each footnote shows the sentence quoted from its source.
+    assert {c["snippet"] for c in checked.citations} <= {line.split("“")[1].split("”")[0]
+                                                         for line in checked.content.splitlines()[2:]}
     # A figure is supported only by a source the draft cites, not by any source.
     checked = grounding.answer_check("You ran 8 km before work [2].", question=MOOD_QUESTION, sources=sources)
     assert checked.grounding == Grounding.FALLBACK
@@ -124,22 +133,29 @@ def test_a_draft_without_any_citation_falls_back():
 
 def test_the_fallback_quotes_the_latest_entries_of_the_window_in_order_with_their_citations():
     sources = numbered([OLD, LOW, STRESSED])
-    content, cited = extractive.extractive_answer(sources, MOOD_QUESTION, today=TODAY)
+    content, quotes = extractive.extractive_answer(sources, MOOD_QUESTION, today=TODAY)
     lines = content.splitlines()
     assert lines[0] == extractive.FALLBACK_LEAD
     assert lines[2:] == [
         "- **Journal, 5 March 2026**: “Worked until midnight again and I feel completely burned out.” [3]",
         "- **Journal, 9 March 2026**: “Couldn't sleep again, my mind kept replaying the day and I feel wrecked.” [2]",
     ]
-    assert cited == [3, 2]
+    assert [q.n for q in quotes] == [3, 2]
+
+
+def test_the_fallback_quotes_a_sentence_written_twice_once():
+    again = entry(4, date(2026, 3, 8), "Worked until midnight again and I feel completely burned out.")
+    content, quotes = extractive.extractive_answer(numbered([LOW, STRESSED, again]), MOOD_QUESTION, today=TODAY)
+    assert [q.n for q in quotes] == [3, 1]  # the latest of the two, then the other entry
+    assert content.count("burned out") == 1
 
 
 def test_the_fallback_for_a_question_of_fact_quotes_the_sentences_that_answer_it():
     question = "Which medication do I take for my blood pressure?"
     sources = numbered([VITALS, LOW], question=question)
-    content, cited = extractive.extractive_answer(sources, question)
+    content, quotes = extractive.extractive_answer(sources, question)
     assert "Amlodipine" in content or "Blood pressure" in content
-    assert cited == [1]
+    assert [q.n for q in quotes] == [1]
 
 
 def test_quoted_text_cannot_format_or_cite():
