@@ -11,6 +11,14 @@ def test_a_reply_streams_in_stops_when_asked_and_resumes_after_a_reload(patient,
     model_server.token_delay = 0.2  # 8 s a reply: time to stop one and to reload in the middle of another
     page = browser.open(procfile_stack("web", "io"), user=patient)
     page.goto("/assistant/")
+    # This patient has no records to answer from: the model answers, ungrounded.
+    grounded = page.get_by_label("Answer from my records")
+    expect(grounded).to_be_checked()
+    with page.expect_response(lambda response: response.request.method == "PATCH" and response.ok):
+        grounded.uncheck()
+    page.reload()
+    expect(grounded).not_to_be_checked()
+    browser.step("answers from the model, not the records")
     composer = page.get_by_placeholder("Message the assistant")
     stop = page.get_by_role("button", name="Stop")
 
