@@ -71,14 +71,34 @@ def document_get(*, owner: User, document_id: int, with_text: bool = False) -> D
 
 
 def document_sections(*, document: Document) -> list[dict]:
-    """The document's text in the pieces that begin where a chunk begins, each with that chunk's id (the
-    anchor a citation opens); chunks overlap, so a piece runs to where the next chunk begins."""
-    starts = list(Chunk.objects.filter(document=document).order_by("position").values_list("pk", "char_start"))
-    text = document.text
-    if not starts:
-        return [{"chunk_id": None, "text": text}] if text else []
-    sections = [{"chunk_id": None, "text": text[:starts[0][1]]}] if starts[0][1] > 0 else []
-    for i, (chunk_id, start) in enumerate(starts):
-        end = starts[i + 1][1] if i + 1 < len(starts) else len(text)
-        sections.append({"chunk_id": chunk_id, "text": text[start:max(start, end)]})
+    """The document's text in order, in pieces: one for each chunk, from where it begins to where it ends or the
+    next begins (chunks overlap; each word is shown once), carrying the chunk's id (the anchor a citation
+    opens), and between them what no chunk holds (headings). Each piece is a list of blocks: a heading
+    ({"heading", "level"}) or a paragraph ({"text"})."""
+    spans = list(Chunk.objects.filter(document=document).order_by("position")
+                 .values_list("pk", "char_start", "char_end"))
+    text, cursor, sections = document.text, 0, []
+
+    def add(chunk_id: int | None, start: int, end: int) -> None:
+        blocks = [_block(part.strip()) for part in re.split(r"\n\s*\n", text[start:end]) if part.strip()]
+        if blocks:
+            sections.append({"chunk_id": chunk_id, "blocks": blocks})
+
+    for i, (chunk_id, start, end) in enumerate(spans):
+        start = max(start, cursor)
+        stop = min(end, spans[i + 1][1]) if i + 1 < len(spans) else end
+        add(None, cursor, start)
+        add(chunk_id, start, max(start, stop))
+        cursor = max(cursor, stop)
+    add(None, cursor, len(text))
     return sections
+
+
+_HEADING_LINE = re.compile(r"#{1,6}[ \t]+\S")
+
+
+def _block(part: str) -> dict:
+    if _HEADING_LINE.match(part) and "\n" not in part:
+        marks, title = part.split(None, 1)
+        return {"heading": title.strip().rstrip("#").strip(), "level": min(len(marks) + 1, 6)}
+    return {"text": part}
