@@ -304,7 +304,11 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
         generate_reply.apply_async(args=[message_id], kwargs={"model": exc.model}, queue=exc.queue)
         return
     except InferenceError as exc:
-        _finish(reply, writer, status=Message.Status.ERROR, content="", error=exc)
+        if prompt is not None:  # the sources were found: the user still gets what they say, quoted
+            _finish(reply, writer, status=Message.Status.COMPLETE, content="", error=exc,
+                    checked=_answer_check(reply, prompt, ""))
+        else:
+            _finish(reply, writer, status=Message.Status.ERROR, content="", error=exc)
         return
     except ApplicationError as exc:
         _finish(reply, writer, status=Message.Status.ERROR, content="", error_code=exc.code, detail=exc.detail)

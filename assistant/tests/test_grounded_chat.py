@@ -131,6 +131,16 @@ def test_a_figure_no_cited_source_holds_falls_back_to_a_labelled_quote(patient, 
     assert (events[-1]["grounding"], events[-1]["content"]) == ("fallback", reply.content)
 
 
+def test_a_model_that_is_down_still_gets_the_user_a_labelled_quote(patient, grounded, model_server):
+    entry = written(patient, KNEE)
+    model_server.fail_next(503, times=None)
+    reply = ask(grounded, "When did my knee hurt?")
+    assert (reply.status, reply.grounding) == ("complete", "fallback")
+    assert reply.content == f"{extractive.FALLBACK_LEAD}\n\n- **{indexing.entry_title(entry)}**: “{KNEE}” [1]"
+    assert [c["source_id"] for c in reply.citations] == [entry.pk]
+    assert done_event(reply)["kind"] == "done"
+
+
 def test_nothing_retrieved_says_so_without_asking_the_model(patient, other_patient, grounded, model_server):
     written(other_patient, "Headache all day, paracetamol helped.")
     reply = ask(grounded, "What helps with my headache?")
