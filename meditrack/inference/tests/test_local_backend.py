@@ -152,35 +152,33 @@ def test_it_generates_no_more_than_max_new_tokens(plain_lm):
     assert text
 
 
-def test_it_prompts_with_the_chat_template_when_the_tokenizer_has_one(chat_lm):
-    s = spec(chat_lm, min_new_tokens=2)
+def first_forward(lm):
+    """The prompt chat rendered for MESSAGES, the ids of the model's first forward pass, and the tokenizer."""
+    s = spec(lm, min_new_tokens=2)
     model, tokenizer = local.causal_lm(s)
     calls, handle = count_forwards(model)
     try:
         list(LocalBackend().chat(s, MESSAGES, max_new_tokens=2))
     finally:
         handle.remove()
-    prompt = render_prompt(tokenizer, MESSAGES)
+    return render_prompt(tokenizer, MESSAGES), calls[0][0].tolist(), tokenizer
+
+
+def test_it_prompts_with_the_chat_template_when_the_tokenizer_has_one(chat_lm):
+    prompt, ids, tokenizer = first_forward(chat_lm)
     assert prompt == (
         "<|system|>Be kind.<|end|>\n<|user|>How did I sleep?<|end|>\n<|assistant|>You slept well.<|end|>\n"
         "<|user|>And today?<|end|>\n<|assistant|>"
     )
-    assert calls[0][0].tolist() == tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    assert ids == tokenizer(prompt, add_special_tokens=False)["input_ids"]
 
 
 def test_it_prompts_with_the_plain_form_when_there_is_no_template(plain_lm):
-    s = spec(plain_lm, min_new_tokens=2)
-    model, tokenizer = local.causal_lm(s)
-    calls, handle = count_forwards(model)
-    try:
-        list(LocalBackend().chat(s, MESSAGES, max_new_tokens=2))
-    finally:
-        handle.remove()
-    prompt = render_prompt(tokenizer, MESSAGES)
+    prompt, ids, tokenizer = first_forward(plain_lm)
     assert prompt == (
         "System: Be kind.\n\nUser: How did I sleep?\nAssistant: You slept well.\nUser: And today?\nAssistant:"
     )
-    assert calls[0][0].tolist() == tokenizer(prompt)["input_ids"]
+    assert ids == tokenizer(prompt)["input_ids"]
 
 
 def test_it_ends_a_plain_reply_where_the_model_starts_the_next_turn():
