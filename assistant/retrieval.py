@@ -68,8 +68,9 @@ def passages_rank(*, user_id: int, query: str, vector: list[float] | None, k: in
     params.update(query=query, k=min(k, MAX_K), candidates=CANDIDATES, rrf_k=RRF_K,
                   vector=None if vector is None else "[" + ",".join(f"{x:.7g}" for x in vector) + "]")
     with transaction.atomic(), connection.cursor() as cursor:
-        # The owner's rows are few next to the table: an exact scan of them finds the true nearest, where the
-        # approximate index, filtered after its search, could return fewer than asked.
+        # Bitmap scans only: the full-text search then ANDs the GIN index with the owner's rows. The planner
+        # underestimates how many rows an any-word query matches, and its plain index scan of the owner's rows
+        # instead reads the tsvector of every one of them.
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(_sql(visible, with_vector=vector is not None), params)
         rows = cursor.fetchall()
