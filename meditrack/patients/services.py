@@ -129,17 +129,22 @@ def patient_create(*, clinician: User, name: str, date_of_birth: date | None = N
     raise ApplicationError("Could not allocate a patient id; try again.", code="conflict", status_code=409)
 
 
+def _saved_with(instance, fields: dict):
+    """The instance with the changed fields set and saved (those only: a concurrent change to another survives)."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    if fields:
+        instance.save(update_fields=list(fields))
+    return instance
+
+
 def patient_update(*, patient: Patient, name: str | None = None, date_of_birth: date | None = None,
                    sex: str | None = None, conditions: list[str] | None = None) -> Patient:
     fields = _clean_patient_fields(name=name, date_of_birth=date_of_birth, conditions=conditions,
                                    today=timezone.localdate())
     if sex is not None:
         fields["sex"] = sex
-    for name_, value in fields.items():
-        setattr(patient, name_, value)
-    if fields:
-        patient.save(update_fields=list(fields))
-    return patient
+    return _saved_with(patient, fields)
 
 
 def patient_delete(*, patient: Patient) -> None:
@@ -306,11 +311,7 @@ def medication_update(*, medication: Medication, name: str | None = None, dose: 
                                end=None if end is _UNSET else end, prescriber=prescriber, current=medication)
     if end is None:
         fields["end"] = None
-    for name_, value in fields.items():
-        setattr(medication, name_, value)
-    if fields:
-        medication.save(update_fields=list(fields))
-    return medication
+    return _saved_with(medication, fields)
 
 
 # Intakes ----------------------------------------------------------------------------------------
