@@ -28,11 +28,9 @@ def _title_clean(title: str) -> str:
 def document_create(*, owner: User, filename: str, size: int, read, title: str | None = None) -> Document:
     """Check an upload (size before reading it, then its kind from its bytes, a PDF's pages) and save it to be
     indexed by a worker. `read(n)` reads at most n bytes of the file."""
-    if size > document_files.MAX_BYTES:
-        raise ApplicationError(f"A document is limited to {document_files.MAX_BYTES // (1024 * 1024)} MB.",
-                               code="too_large", status_code=413, fields={"file": ["Too large."]})
-    data = read(document_files.MAX_BYTES + 1)
-    if len(data) > document_files.MAX_BYTES:
+    # The declared size refuses a large file unread; the bytes read refuse one that declared less.
+    data = read(document_files.MAX_BYTES + 1) if size <= document_files.MAX_BYTES else None
+    if data is None or len(data) > document_files.MAX_BYTES:
         raise ApplicationError(f"A document is limited to {document_files.MAX_BYTES // (1024 * 1024)} MB.",
                                code="too_large", status_code=413, fields={"file": ["Too large."]})
     filename = document_files.filename_clean(filename)
