@@ -193,6 +193,24 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads beyond this are answered 413 by the API (meditrack.errors).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 
+# Media (speech clips): the filesystem under var/ by default; an S3-compatible bucket through django-storages
+# when MEDIA_S3_BUCKET is set (boto3 reads the credentials from the usual AWS_* variables). Clips are served
+# by their owner's API only, so the bucket stays private.
+MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", None)
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": MEDIA_S3_BUCKET, "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", None),
+                    "region_name": env("MEDIA_S3_REGION", None), "default_acl": "private", "file_overwrite": False},
+    } if MEDIA_S3_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Speech: what a recording or a synthesis request may be (413 beyond the size or duration, 400 beyond the text).
+SPEECH_MAX_UPLOAD_BYTES = env_int("SPEECH_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+SPEECH_MAX_DURATION_S = env_int("SPEECH_MAX_DURATION_S", 300)
+SPEECH_MAX_SYNTHESIS_CHARS = env_int("SPEECH_MAX_SYNTHESIS_CHARS", 1000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "meditrack.accounts.authentication.TokenAuthentication",

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("journal.api_urls")),
     path("", include("meditrack.patients.api_urls")),
     path("", include("meditrack.reports.api_urls")),
+    path("", include("speech.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("journal/", include("journal.urls")),
     path("patients/", include("meditrack.patients.urls")),
     path("reports/", include("meditrack.reports.urls")),
+    path("practice/", include("speech.urls")),
     path("", include("meditrack.accounts.urls")),
 ]
 

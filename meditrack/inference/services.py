@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from limits import RateLimitItemPerMinute
@@ -243,15 +243,26 @@ def _split_for(spec: ModelSpec, backend, texts: list[str]) -> tuple[list[str], l
     return split_for_window(texts, count_tokens=count or approx_tokens, max_tokens=limit)
 
 
-def speech_transcribe(*, user, audio: bytes) -> tuple[str, Transcript]:
-    spec, transcript = _serve(tier=user.tier, task=Task.ASR, user_id=user.pk, requested=None,
-                              fn=lambda spec: get_backend(spec.backend).transcribe(spec, audio))
+def _with_params(spec: ModelSpec, **params) -> ModelSpec:
+    """The spec with the caller's options (those given) over the registry's parameters."""
+    given = {name: value for name, value in params.items() if value is not None}
+    return replace(spec, params={**spec.params, **given}) if given else spec
+
+
+def speech_transcribe(*, user, audio: bytes, language: str | None = None) -> tuple[str, Transcript]:
+    """`language` (an ISO 639-1 code) overrides the model's own; None lets the model tell."""
+    spec, transcript = _serve(
+        tier=user.tier, task=Task.ASR, user_id=user.pk, requested=None,
+        fn=lambda spec: get_backend(spec.backend).transcribe(_with_params(spec, language=language), audio))
     return spec.slug, transcript
 
 
-def speech_synthesize(*, user, text: str) -> tuple[str, Speech]:
-    spec, speech = _serve(tier=user.tier, task=Task.TTS, user_id=user.pk, requested=None,
-                          fn=lambda spec: get_backend(spec.backend).synthesize(spec, text))
+def speech_synthesize(*, user, text: str, voice: str | None = None, speed: float | None = None
+                      ) -> tuple[str, Speech]:
+    """`voice` (a voice name the model knows) and `speed` (1.0 is the model's own pace) override the registry's."""
+    spec, speech = _serve(
+        tier=user.tier, task=Task.TTS, user_id=user.pk, requested=None,
+        fn=lambda spec: get_backend(spec.backend).synthesize(_with_params(spec, voice=voice, speed=speed), text))
     return spec.slug, speech
 
 

@@ -2,8 +2,8 @@
 
 Text-to-speech is espeak-ng from the `espeakng-loader` wheel: its bundled libespeak-ng and
 espeak-ng-data, driven through ctypes (no apt package, no subprocess). `spec.params` may set
-`voice` (an espeak-ng voice name such as "en-us"; an unknown one falls back to "en") and `rate`
-(words per minute, 80-450).
+`voice` (an espeak-ng voice name such as "en-us"; an unknown one falls back to "en"), `rate`
+(words per minute, 80-450) and `speed` (a factor on the rate).
 
 Sentiment and emotion are the offline analyser (`meditrack-analyser`): MiniLM + VADER with weights
 trained on human ratings, shipped in the repository. Imports nothing from Django.
@@ -33,6 +33,7 @@ _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _RATE = 1
 _RATE_NORMAL = 175
+_RATE_MIN, _RATE_MAX = 80, 450
 _EE_OK = 0
 
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
@@ -104,7 +105,8 @@ class BuiltinBackend:
         if not text.strip():
             raise BadInput("there is no text to speak", model=spec.slug)
         voice = spec.params.get("voice") or DEFAULT_VOICE
-        rate = int(spec.params.get("rate") or _RATE_NORMAL)
+        speed = float(spec.params.get("speed") or 1.0)
+        rate = min(_RATE_MAX, max(_RATE_MIN, round(int(spec.params.get("rate") or _RATE_NORMAL) * speed)))
         with _lock:
             engine = _espeak()
             pcm = engine.pcm(text, voice=voice, rate=rate)

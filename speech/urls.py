@@ -1,0 +1,4 @@
+"""The speech practice pages, under /practice/."""
+
+app_name = "speech"
+urlpatterns: list = []
