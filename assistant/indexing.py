@@ -205,3 +205,20 @@ def owner_sources(*, user: User) -> tuple[list[int], list[int], list[Patient]]:
                  .values_list("pk", flat=True)),
             list(JournalEntry.objects.filter(owner=user).values_list("pk", flat=True)),
             list(Patient.objects.filter(user=user)))
+
+
+def owner_reindex(*, user: User, on_progress=lambda done: None) -> list[int]:
+    """Index all of `user`'s sources again (see owner_sources), calling on_progress with each step's count of
+    sources; the ids of their documents."""
+    document_ids, entry_ids, records = owner_sources(user=user)
+    for document_id in document_ids:
+        document_index(document_id=document_id)
+        on_progress(1)
+    for at in range(0, len(entry_ids), EMBED_BATCH):
+        batch = entry_ids[at:at + EMBED_BATCH]
+        entries_index(entry_ids=batch)
+        on_progress(len(batch))
+    for record in records:
+        facts_index(patient=record, tier=user.tier)
+        on_progress(1)
+    return document_ids

@@ -4,6 +4,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from assistant import indexing, services
+from meditrack.accounts.models import User
 from meditrack.inference.errors import InferenceError
 
 
@@ -36,3 +37,9 @@ def index_document(document_id: int) -> None:
              retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=6)
 def index_journal_entry(entry_id: int) -> None:
     indexing.entries_index(entry_ids=[entry_id])
+
+
+@shared_task(name="assistant.reindex_owner", ignore_result=True, autoretry_for=(InferenceError,), retry_backoff=5,
+             retry_backoff_max=300, retry_jitter=True, max_retries=6)
+def reindex_owner(user_id: int) -> None:
+    indexing.owner_reindex(user=User.objects.get(pk=user_id))

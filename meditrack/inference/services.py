@@ -223,10 +223,29 @@ def _classify_whole(spec: ModelSpec, texts: list[str]) -> list[list[Label]]:
 
 def text_embed(*, tier: str, texts: list[str], user_id: int | None = None) -> tuple[str, list[list[float]]]:
     """One batched call: a unit vector for each text, and the slug of the model that served. A text longer than
-    the model's window is split and its parts' vectors averaged by length, never cut."""
-    spec, vectors = _serve(tier=tier, task=Task.EMBEDDING, user_id=user_id, requested=None,
-                           fn=lambda spec: _embed_whole(spec, texts))
+    the model's window is split and its parts' vectors averaged by length, never cut. Where the model may not
+    run (an io worker and a local model), the workers of its queue embed the texts while this thread waits."""
+    try:
+        spec, vectors = _serve(tier=tier, task=Task.EMBEDDING, user_id=user_id, requested=None,
+                               fn=lambda spec: _embed_whole(spec, texts))
+    except ServedElsewhere as exc:
+        return _embedded_elsewhere(exc, tier=tier, texts=texts)
     return spec.slug, vectors
+
+
+EMBED_ELSEWHERE_TIMEOUT_S = 30.0
+
+
+def _embedded_elsewhere(exc: ServedElsewhere, *, tier: str, texts: list[str]) -> tuple[str, list[list[float]]]:
+    from meditrack.inference.tasks import text_embed as embed_task
+
+    with connection_released():  # nothing held while another worker does the work
+        try:
+            slug, vectors = embed_task.apply_async(args=[tier, texts], queue=exc.queue).get(
+                timeout=EMBED_ELSEWHERE_TIMEOUT_S, disable_sync_subtasks=False)
+        except Exception as error:  # the broker, the result backend or the other worker: none answered
+            raise ModelUnavailable("the workers of the embedding model did not answer", model=exc.model) from error
+    return slug, vectors
 
 
 def _embed_whole(spec: ModelSpec, texts: list[str]) -> list[list[float]]:

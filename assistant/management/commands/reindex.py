@@ -26,25 +26,16 @@ class Command(BaseCommand):
                 raise CommandError(f"No user with the email {user}.")
         else:
             users = list(User.objects.order_by("pk"))
-        work = [(owner, indexing.owner_sources(user=owner)) for owner in users]
         patients = [] if user else list(Patient.objects.filter(user__isnull=True))
-        total = sum(len(d) + len(e) + len(p) for _, (d, e, p) in work) + len(patients)
+        total = sum(len(d) + len(e) + len(p) for d, e, p in map(lambda u: indexing.owner_sources(user=u), users))
+        total += len(patients)
+        document_ids = []
         with tqdm(total=total, unit="source", file=self.stdout) as bar:
-            for owner, (document_ids, entry_ids, records) in work:
-                for document_id in document_ids:
-                    indexing.document_index(document_id=document_id)
-                    bar.update(1)
-                for at in range(0, len(entry_ids), indexing.EMBED_BATCH):
-                    batch = entry_ids[at:at + indexing.EMBED_BATCH]
-                    indexing.entries_index(entry_ids=batch)
-                    bar.update(len(batch))
-                for record in records:
-                    indexing.facts_index(patient=record, tier=owner.tier)
-                    bar.update(1)
+            for owner in users:
+                document_ids += indexing.owner_reindex(user=owner, on_progress=bar.update)
             for record in patients:
                 indexing.facts_index(patient=record, tier=User.Tier.STANDARD)
                 bar.update(1)
-        failed = Document.objects.filter(pk__in=[pk for _, (ids, _, _) in work for pk in ids],
-                                         status=Document.Status.FAILED).count()
+        failed = Document.objects.filter(pk__in=document_ids, status=Document.Status.FAILED).count()
         self.stdout.write(f"{total} source{'s' if total != 1 else ''} indexed"
                           + (f"; {failed} document{'s' if failed != 1 else ''} failed." if failed else "."))

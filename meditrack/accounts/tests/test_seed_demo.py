@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import call_command
 
+from assistant.tasks import reindex_owner
 from meditrack.accounts.models import User
+from meditrack.celery import QUEUES
 from meditrack.demo.people import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +31,11 @@ def test_it_leaves_a_changed_password_alone(api):
     call_command("seed_demo")
     user.refresh_from_db()
     assert user.check_password("my own new password")
+
+
+def test_it_queues_the_demo_patients_sources_for_the_assistant_to_index(queued_tasks,
+                                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    indexed = [task.args[0] for queue in QUEUES for task in queued_tasks(queue) if task.name == reindex_owner.name]
+    assert sorted(indexed) == sorted(User.objects.filter(role="patient").values_list("pk", flat=True))
