@@ -170,17 +170,29 @@ def tip_for(expected: str, heard: str, *, spoken: bool) -> str:
     return f"Say '{expected}' slowly and clearly, sound by sound, then at normal speed."
 
 
-def _corrections(turn: Turn) -> list[Correction]:
+def _fixes(turn: Turn) -> list[tuple[Correction, str]]:
+    """Each word that went wrong: the correction, and the sentence that tells the patient."""
     fixes = []
-    for word in problems(turn.words):
+    said = "said" if turn.spoken else "wrote"
+    for word in problems(turn.words)[:8]:
         expected = word.get("expected") or word.get("word") or ""
-        heard = (word.get("heard") or "") if word["status"] == MISPRONOUNCED else ""
-        if word["status"] == MISSING:
+        heard = word.get("heard") or ""
+        if word["status"] == MISSING and not heard:
             tip = f"Don't leave out '{expected}'."
+            fault = f"You left out '{expected}'."
+        elif word["status"] == MISSING:  # another word in its place
+            tip = f"The phrase says '{expected}' here."
+            fault = f"You {said} '{heard}' instead of '{expected}'."
         else:
             tip = tip_for(expected, heard, spoken=turn.spoken)
-        fixes.append(Correction(expected=expected, heard=heard, tip=tip))
-    return fixes[:8]
+            if heard.lower() == expected.lower():
+                fault = f"'{expected}' was not quite clear. {tip}"
+            elif turn.spoken:
+                fault = f"'{expected}' sounded like '{heard}'. {tip}"
+            else:
+                fault = f"You wrote '{heard}' for '{expected}'. {tip}"
+        fixes.append((Correction(expected=expected, heard=heard, tip=tip), fault))
+    return fixes
 
 
 def _quoted(items: Sequence[str]) -> str:
@@ -201,24 +213,14 @@ def _praise(turn: Turn) -> str:
     return f"Good try: {_quoted(content[:3])} {verb} {'clear' if turn.spoken else 'right'}."
 
 
-def _fault(fix: Correction, *, spoken: bool) -> str:
-    if not fix.heard:
-        return f"You left out '{fix.expected}'."
-    if fix.heard.lower() == fix.expected.lower():
-        said = f"'{fix.expected}' was not quite clear."
-    else:
-        said = f"'{fix.expected}' sounded like '{fix.heard}'." if spoken else \
-            f"You wrote '{fix.heard}' for '{fix.expected}'."
-    return f"{said} {fix.tip}"
-
-
 def fallback_coach(turn: Turn, step: Step) -> CoachReply:
     """What a good teacher would say, from the word-by-word check and the lesson: no model needed."""
-    corrections = _corrections(turn) if turn.target else []
+    fixes = _fixes(turn) if turn.target else []
+    corrections = [correction for correction, _ in fixes]
     if turn.spoken and not words_of(turn.heard):
         parts = ["I could not hear any words that time. Hold the microphone a little closer and speak clearly."]
     else:
-        parts = [_praise(turn)] + [_fault(fix, spoken=turn.spoken) for fix in corrections[:MAX_CORRECTIONS_SPOKEN]]
+        parts = [_praise(turn)] + [fault for _, fault in fixes[:MAX_CORRECTIONS_SPOKEN]]
         extras = [w.get("heard") or w.get("word") for w in turn.words if w.get("status") == EXTRA]
         if turn.target and not corrections and extras:
             parts.append(f"You added {_quoted(extras[:3])}, which the phrase does not have.")

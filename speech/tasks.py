@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from speech import services
+from speech import practice, services
 
 
 @shared_task(name="speech.transcribe_clip")
@@ -20,3 +20,8 @@ def assess_clip(*, clip_id: int, text: str) -> dict:
 def synthesize(*, user_id: int, text: str, voice: str | None = None, speed: float | None = None) -> dict:
     return services.worker_answer(lambda: services.user_synthesize(user_id=user_id, text=text, voice=voice,
                                                                    speed=speed))
+
+
+@shared_task(name="speech.practice_turn")
+def practice_turn(*, turn_id: int) -> dict:
+    return services.worker_answer(lambda: practice.practice_turn_answer(turn_id=turn_id))

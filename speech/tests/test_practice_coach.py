@@ -95,6 +95,14 @@ def test_a_typed_answer_is_corrected_as_writing():
     assert "sounded" not in answer.reply
 
 
+def test_a_word_said_in_place_of_another_is_named():
+    words = checked(("days", ("missing", "weeks")))
+    answer = fallback_coach(Turn(heard="I have had a headache for three weeks", spoken=True, target=TARGET,
+                                 words=words), Step(lesson="Describing symptoms", next_target=TARGET, repeat=True))
+    assert "You said 'weeks' instead of 'days'." in answer.reply
+    assert (answer.corrections[0].expected, answer.corrections[0].heard) == ("days", "weeks")
+
+
 def test_only_extra_words_are_mentioned_gently():
     words = checked() + [word(None, "extra", heard="very")]
     answer = fallback_coach(Turn(heard="I have had a headache for three days very", spoken=True, target=TARGET,
