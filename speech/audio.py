@@ -57,8 +57,18 @@ def _not_audio() -> AudioRejected:
                          "This is not an audio file we can read: send WAV, FLAC, Ogg, WebM, MP4 or MP3.", 415)
 
 
+def _damaged() -> AudioRejected:
+    return AudioRejected("corrupt_audio", "The recording is damaged and cannot be read.", 400)
+
+
 def _too_long(max_duration_s: float) -> AudioRejected:
     return AudioRejected("too_long", f"The recording is longer than the limit of {max_duration_s:g} seconds.", 413)
+
+
+def _looks_like_audio(data: bytes) -> bool:
+    """The file starts as one of our containers does (WAV, FLAC, Ogg, WebM/Matroska, MP3, MP4)."""
+    return (data[:4] in (b"RIFF", b"fLaC", b"OggS", b"\x1a\x45\xdf\xa3") or data[:3] == b"ID3"
+            or data[4:8] == b"ftyp")
 
 
 def _open(data: bytes):
@@ -67,6 +77,8 @@ def _open(data: bytes):
     try:
         return av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
     except (av.FFmpegError, ValueError, UnicodeDecodeError):
+        if _looks_like_audio(data):
+            raise _damaged() from None
         raise _not_audio() from None
 
 
@@ -111,7 +123,7 @@ def _demuxed_seconds(container, stream, max_duration_s: float | None) -> float:
             if max_duration_s is not None and end - start > max_duration_s:
                 raise _too_long(max_duration_s)
     except av.FFmpegError:
-        raise AudioRejected("corrupt_audio", "The recording is damaged and cannot be read.", 400) from None
+        raise _damaged() from None
     return end - (start or 0.0)
 
 
@@ -132,7 +144,7 @@ def decode(data: bytes, *, max_duration_s: float, sample_rate: int = SAMPLE_RATE
                         raise _too_long(max_duration_s)
                     pieces.append(piece)
         except av.FFmpegError:
-            raise AudioRejected("corrupt_audio", "The recording is damaged and cannot be decoded.", 400) from None
+            raise _damaged() from None
     if not count:
         raise AudioRejected("empty", "The recording holds no sound.", 400)
     return np.concatenate(pieces).astype(np.float32) / 32768.0

@@ -36,6 +36,9 @@ PURE = [
     "meditrack.inference.types",
     "meditrack.testing.model_server",  # bench/chat_stream.py runs it without Django
     "meditrack.testing.tiny_models",
+    "speech.audio",
+    "speech.phonemes",
+    "speech.pronunciation",
 ]
 
 # The project package's __init__ starts the Celery app (Django's convention); a pure module's own imports are what
