@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -37,5 +37,8 @@ class AudioClip(models.Model):
 
 @receiver(post_delete, sender=AudioClip)
 def _delete_clip_file(sender, instance: AudioClip, **kwargs):
-    # Also when a user's deletion cascades to their clips: the bytes go with the row.
-    instance.file.delete(save=False)
+    # Also when a user's deletion cascades to their clips: the bytes go with the row, once its deletion is
+    # committed (a rolled-back deletion keeps both).
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
