@@ -1,5 +1,6 @@
 // The assistant page: one websocket for sending, stopping and receiving tokens as they arrive,
-// reconnecting with resume so a reply is never lost; fetch for the session's settings.
+// reconnecting with resume so a reply is never lost; fetch for the session's settings; a microphone
+// that sends what was said, and replies read aloud sentence by sentence while they stream.
 (function () {
   const root = document.getElementById("chat");
   if (!root) return;
@@ -11,6 +12,9 @@
   const stopButton = document.getElementById("stop");
   const errorBox = document.getElementById("chat-error");
   const connStatus = document.getElementById("conn-status");
+  const micButton = document.getElementById("mic");
+  const micStatus = document.getElementById("mic-status");
+  const readAloud = document.getElementById("read-aloud");
   const seen = {}; // message id -> last token index rendered
   const outbox = []; // frames written while the socket was down; resent with their client_id
   let current = root.dataset.streaming ? Number(root.dataset.streaming) : null;
@@ -26,6 +30,10 @@
   }
 
   function scrollDown() { list.scrollTop = list.scrollHeight; }
+
+  async function errorDetail(response, fallback) {
+    try { return (await response.json()).error?.detail || fallback; } catch { return fallback; }
+  }
 
   function bubble(role, id, text) {
     document.getElementById("empty")?.remove();
@@ -119,7 +127,9 @@
     copy.textContent = "Copy";
     copy.dataset.content = frame.content || "";
     meta.appendChild(copy);
+    if (frame.content) meta.appendChild(readButton(frame.message_id));
     article.appendChild(meta);
+    if (live.id === frame.message_id) readFinal(frame.content || "");
     if (current === frame.message_id) { current = null; setBusy(false); }
     scrollDown();
   }
@@ -131,11 +141,13 @@
         seen[current] = seen[current] ?? -1;
         assistantBubble(current);
         setBusy(true);
+        if (readAloud.checked) readLive(current, "");
         break;
       case "token": {
         if (frame.index <= (seen[frame.message_id] ?? -1)) return; // already shown before a reconnect
         seen[frame.message_id] = frame.index;
         assistantBubble(frame.message_id).querySelector(".msg-body").textContent += frame.text;
+        if (live.id === frame.message_id) sayLive(frame.text);
         scrollDown();
         break;
       }
@@ -143,6 +155,7 @@
         finish(frame);
         break;
       case "error":
+        if (frame.message_id === live.id) { live.id = null; voice.close(); }
         if (frame.message_id) finish({ message_id: frame.message_id, status: "error", content: "" });
         showError(describe(frame));
         if (!frame.message_id) setBusy(false);
@@ -191,7 +204,10 @@
       document.getElementById("composer").requestSubmit();
     }
   });
-  stopButton.addEventListener("click", () => send({ type: "stop" }));
+  stopButton.addEventListener("click", () => {
+    if (live.id === current) { live.id = null; voice.stop(); }
+    send({ type: "stop" });
+  });
 
   document.getElementById("reset").addEventListener("click", async () => {
     const response = await api("/reset", { method: "POST" });
@@ -225,6 +241,7 @@
     seen[current] = -1;
     assistantBubble(current);
     setBusy(true);
+    if (readAloud.checked) readLive(current, "");
     send({ type: "resume", message_id: current, after: -1 });
   });
 
@@ -248,6 +265,8 @@
   });
 
   list.addEventListener("click", (event) => {
+    const reader = event.target.closest("button.read");
+    if (reader) return readReply(Number(reader.dataset.id));
     const button = event.target.closest("button.copy");
     if (!button) return;
     navigator.clipboard?.writeText(button.dataset.content);
@@ -255,7 +274,216 @@
     setTimeout(() => { button.textContent = "Copy"; }, 1500);
   });
 
+  // Reading aloud. A sentence is synthesised once complete (see sentences.js) and the clips play in order. One
+  // clip is asked for ahead of the one playing and holds every sentence completed meanwhile: speech starts
+  // with the first sentence, and a long reply costs a few calls of the tier's per-minute limit, not one each.
+  const CLIP_CHARS = 400; // a clip's text; the server refuses long texts, and a long clip is slow to start
+  const voice = {
+    owner: null, // the message being read
+    pending: [], // its sentences not yet asked for
+    ahead: null, // the next clip: a promise of its URL
+    playing: null, // the audio element playing, and how to end its wait
+    closed: false, // no more sentences will come
+    begun: false, // a clip was asked for
+    round: 0, // bumped by stop(), so clips asked for earlier are dropped
+
+    start(owner) {
+      this.stop();
+      this.owner = owner;
+      markReading();
+    },
+    say(sentences) {
+      if (this.owner === null) return; // stopped, by the user or by a failure: the rest goes unread
+      for (const sentence of sentences) {
+        const text = Sentences.speakable(sentence);
+        if (text) this.pending.push(text);
+      }
+      this.fetchNext();
+      if (!this.playing) this.play(this.round);
+    },
+    close() {
+      this.closed = true;
+      if (!this.playing && !this.ahead && !this.pending.length) this.stop();
+    },
+    stop() {
+      this.round += 1;
+      Object.assign(this, { owner: null, pending: [], ahead: null, closed: false, begun: false });
+      if (this.playing) { this.playing.audio?.pause(); this.playing.done(); this.playing = null; }
+      markReading();
+    },
+    fetchNext() {
+      if (this.ahead || !this.pending.length) return;
+      let text = this.pending.shift();
+      // The first clip is one sentence, to be heard soon; a later one is ready before the one playing ends.
+      while (this.begun && this.pending.length && text.length + this.pending[0].length < CLIP_CHARS) {
+        text += " " + this.pending.shift();
+      }
+      this.begun = true;
+      this.ahead = synthesize(text);
+      this.ahead.catch(() => {}); // a clip dropped by stop() may fail unheard; play() reports the others
+    },
+    async play(round) {
+      this.playing = { audio: null, done() {} };
+      while (this.ahead && round === this.round) {
+        let url;
+        try { url = await this.ahead; } catch (error) { if (round === this.round) { showError(error.message); this.stop(); } return; }
+        if (round !== this.round) return;
+        this.ahead = null;
+        this.fetchNext();
+        const audio = new Audio(url);
+        await new Promise((done) => {
+          this.playing = { audio, done };
+          audio.onended = audio.onerror = done;
+          audio.play().catch((error) => {
+            if (error.name !== "NotAllowedError") return done();
+            showError("The browser did not let this page play sound: press Read aloud on the reply.");
+            this.stop();
+          });
+        });
+      }
+      if (round !== this.round) return;
+      this.playing = null;
+      if (this.closed && !this.pending.length) this.stop();
+    },
+  };
+
+  async function synthesize(text) {
+    const response = await fetch("/api/v1/speech/synthesize", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Content-Type": "application/json" },
+      body: JSON.stringify({ text }),
+    });
+    if (!response.ok) throw new Error(await errorDetail(response, "The reply could not be read aloud."));
+    return (await response.json()).url;
+  }
+
+  function readButton(id) {
+    const button = document.createElement("button");
+    button.className = "link read";
+    button.type = "button";
+    button.dataset.id = id;
+    button.textContent = voice.owner === id ? "Stop reading" : "Read aloud";
+    return button;
+  }
+
+  function markReading() {
+    for (const button of list.querySelectorAll("button.read")) {
+      button.textContent = Number(button.dataset.id) === voice.owner ? "Stop reading" : "Read aloud";
+    }
+    for (const article of list.querySelectorAll("article.msg-assistant")) {
+      article.classList.toggle("reading", Number(article.dataset.id) === voice.owner);
+    }
+  }
+
+  function readReply(id) {
+    live.id = null;
+    if (voice.owner === id) return voice.stop();
+    const content = list.querySelector(`button.read[data-id="${id}"]`)?.closest("footer").querySelector("button.copy").dataset.content;
+    voice.start(id);
+    voice.say(Sentences.split(content || ""));
+    voice.close();
+  }
+
+  // The reply streaming now, read as its sentences complete. `said` is what was read of its draft.
+  const live = { id: null, sentences: null, said: [] };
+
+  function readLive(id, textSoFar) {
+    voice.start(id);
+    Object.assign(live, { id, sentences: Sentences.splitter(), said: [] });
+    sayLive(textSoFar);
+  }
+
+  function sayLive(text) {
+    const sentences = live.sentences.push(text);
+    live.said.push(...sentences);
+    voice.say(sentences);
+  }
+
+  // The text shown once a reply is done may differ from its draft (a grounded answer is replaced by its checked
+  // text). If what was read is how the final text begins, reading goes on with the rest of it; otherwise it
+  // starts again with the final text, so what is heard is what is shown.
+  function readFinal(content) {
+    const final = Sentences.split(content);
+    const same = (a, b) => Sentences.speakable(a) === Sentences.speakable(b);
+    const onTrack = live.said.every((sentence, i) => i < final.length && same(sentence, final[i]));
+    live.id = null;
+    if (!onTrack) voice.start(voice.owner);
+    voice.say(final.slice(onTrack ? live.said.length : 0));
+    voice.close();
+  }
+
+  readAloud.checked = localStorage.getItem("assistant.readAloud") === "on";
+  readAloud.addEventListener("change", () => {
+    localStorage.setItem("assistant.readAloud", readAloud.checked ? "on" : "off");
+    if (!readAloud.checked) { if (live.id !== null) { live.id = null; voice.stop(); } return; }
+    if (current) readLive(current, assistantBubble(current).querySelector(".msg-body").textContent);
+  });
+
+  // The microphone: a recording, transcribed on the server, is sent as the user's message.
+  const MAX_RECORDING_MS = 60_000; // well within the server's limit on a recording's length
+  let recorder = null;
+
+  async function record() {
+    let stream;
+    try {
+      // A voice call's echo cancelling and noise suppression blur words for a recogniser; nothing plays meanwhile.
+      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false } });
+    } catch {
+      return showError("The microphone is not available: allow this page to use it, then try again.");
+    }
+    voice.stop(); // the microphone would hear the reply being read
+    live.id = null;
+    showError("");
+    const chunks = [];
+    recorder = new MediaRecorder(stream);
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    recorder.onstop = () => {
+      stream.getTracks().forEach((track) => track.stop());
+      clearTimeout(limit);
+      recorder = null;
+      micState("idle");
+      transcribe(new Blob(chunks, { type: chunks[0]?.type || "audio/webm" }));
+    };
+    const limit = setTimeout(() => recorder?.stop(), MAX_RECORDING_MS);
+    recorder.start();
+    micState("recording");
+  }
+
+  async function transcribe(audio) {
+    micState("transcribing");
+    const form = new FormData();
+    form.append("audio", audio, `question.${audio.type.match(/^audio\/(\w+)/)?.[1] || "webm"}`);
+    try {
+      const response = await fetch("/api/v1/speech/transcribe", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf }, body: form,
+      });
+      if (!response.ok) return showError(await errorDetail(response, "The recording could not be transcribed."));
+      const text = ((await response.json()).text || "").trim();
+      if (!text) return showError("Nothing was heard. Speak a little closer to the microphone and try again.");
+      input.value = [input.value.trim(), text].filter(Boolean).join(" ");
+      document.getElementById("composer").requestSubmit();
+    } catch {
+      showError("The recording could not be sent. Check your connection and try again.");
+    } finally {
+      micState("idle");
+    }
+  }
+
+  function micState(state) {
+    micButton.textContent = state === "recording" ? "Done speaking" : "Speak";
+    micButton.setAttribute("aria-pressed", String(state === "recording"));
+    micButton.disabled = state === "transcribing";
+    micButton.classList.toggle("recording", state === "recording");
+    micStatus.textContent = { recording: "Listening…", transcribing: "Transcribing…" }[state] || "";
+  }
+
+  if (navigator.mediaDevices?.getUserMedia && window.MediaRecorder) {
+    micButton.hidden = false;
+    micButton.addEventListener("click", () => (recorder ? recorder.stop() : record()));
+  }
+
   scrollDown();
   if (current) { seen[current] = -1; assistantBubble(current).querySelector(".msg-body").textContent = ""; setBusy(true); }
+  if (current && readAloud.checked) readLive(current, "");
   connect();
 })();

@@ -49,11 +49,13 @@ def session_cookie(user: User) -> dict:
 
 class Browser:
     """One headless Chromium, started on the first `open` (so after the test's fixtures have saved their rows),
-    and the screenshots of the steps a test names."""
+    and the screenshots of the steps a test names. `launch_args` are Chromium's switches, added before that
+    first `open` (a fake microphone, say)."""
 
     def __init__(self) -> None:
         self._playwright = None
         self._chromium = None
+        self.launch_args: list[str] = []
         self.pages: list[Page] = []
         self.shots: list[tuple[str, bytes]] = []
 
@@ -65,7 +67,7 @@ class Browser:
                 pytest.fail(f"The browser tests need Debian's 'chromium' package at {CHROMIUM}: "
                             "`make install` installs it (apt-get install chromium).")
             self._playwright = sync_playwright().start()
-            self._chromium = self._playwright.chromium.launch(executable_path=CHROMIUM)
+            self._chromium = self._playwright.chromium.launch(executable_path=CHROMIUM, args=self.launch_args)
         context = self._chromium.new_context(base_url=base_url)
         if cookie:
             context.add_cookies([{**cookie, "url": base_url}])
