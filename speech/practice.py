@@ -31,6 +31,8 @@ TURN_TEXT_MAX_CHARS = 500
 # A turn still 'processing' after this is taken as lost (its worker died), and no longer blocks the session.
 TURN_STALE_AFTER = timedelta(minutes=10)
 COACH_MAX_NEW_TOKENS = 300
+# A little slower than the voice's usual pace: the patient is learning to hear these words.
+COACH_VOICE_SPEED = 0.9
 # How a word of the lesson said in a turn counts as a review (speech.srs grades).
 SAID_RIGHT_GRADE, SAID_WRONG_GRADE = 4, 2
 
@@ -234,7 +236,7 @@ def _coach_answer(*, owner, checked: Turn, step: Step) -> tuple[CoachReply, str,
 def _coach_voice(*, owner, text: str):
     """The answer spoken as the user's clip; a turn without a voice beats no turn when speech fails."""
     try:
-        return speech.speech_synthesize(user=owner, text=text)
+        return speech.speech_synthesize(user=owner, text=text, speed=COACH_VOICE_SPEED)
     except (InferenceError, ApplicationError) as exc:
         logger.warning("practice coach not spoken", extra={"reason": exc.code})
         return None
