@@ -1,4 +1,10 @@
 """The speech practice pages, under /practice/."""
 
+from django.urls import path
+
+from speech import practice_views
+
 app_name = "speech"
-urlpatterns: list = []
+urlpatterns = [
+    path("", practice_views.index, name="index"),
+]
