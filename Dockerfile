@@ -14,4 +14,4 @@ RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build/build REDIS_URL=r
     python manage.py collectstatic --noinput
 USER meditrack
 EXPOSE 8000
-CMD ["daphne", "--verbosity", "0", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "meditrack.asgi:application"]
+CMD ["daphne", "--verbosity", "0", "--bind", "0.0.0.0", "--port", "8000", "meditrack.asgi:application"]

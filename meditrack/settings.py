@@ -68,6 +68,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # Behind a TLS-terminating proxy in production; plain HTTP on a laptop.
 HTTPS = env_bool("DJANGO_HTTPS", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# How many proxies in front of us append to X-Forwarded-For: the client address comes from their entries
+# only (meditrack.accounts.middleware). None by default, so a client cannot name its own address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -102,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "meditrack.accounts.middleware.trusted_client_address",
     "meditrack.middleware.access_log",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -218,7 +222,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "meditrack.json_input.SafeJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -231,6 +235,8 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", "600/minute"),
         "auth": env("THROTTLE_AUTH", "10/minute"),
     },
+    # REMOTE_ADDR is already the trusted client address: DRF must not read X-Forwarded-For again.
+    "NUM_PROXIES": 0,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "meditrack.errors.api_exception_handler",
