@@ -3,13 +3,14 @@ services and relays the reply's Redis Stream. It holds no database connection wh
 
 import asyncio
 import time
-import uuid
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from assistant import selectors, services, streams
 from assistant.models import ChatSession
+from assistant.serializers import MessageInputSerializer
+from meditrack import json_input
 from meditrack.accounts.consumers import CLOSE_UNAUTHENTICATED
 from meditrack.db import db_sync_to_async
 from meditrack.errors import ApplicationError
@@ -45,6 +46,12 @@ def _reply_in_session(session, message_id) -> bool:
     return selectors.reply_in_session(session=session, message_id=message_id)
 
 
+def _first_error(errors: dict) -> tuple[str, str]:
+    name, messages = next(iter(errors.items()))
+    code = "too_long" if messages[0].code == "max_length" else "invalid"
+    return code, f"{name}: {messages[0]}"
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     # Replies come from Redis Streams, not the channel layer: no channel (and no idle BRPOP) per socket.
     channel_layer_alias = "none"
@@ -62,6 +69,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.frames: list[float] = []
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return json_input.loads(text_data)
 
     async def disconnect(self, code):
         # Closing the tab stops the relay, never the generation: the reply is saved all the same.
@@ -97,15 +108,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return len(self.frames) <= FRAMES_PER_WINDOW
 
     async def _on_user_message(self, frame):
-        content = frame.get("content")
-        if not isinstance(content, str):
+        if not isinstance(frame.get("content"), str):
             await self._error("invalid", "content must be a string.")
             return
-        try:
-            client_id = uuid.UUID(str(frame["client_id"])) if frame.get("client_id") else None
-        except ValueError:
-            await self._error("invalid", "client_id must be a UUID.")
+        # The API's own serializer, so a NUL or a lone surrogate is refused here as it is there.
+        data = MessageInputSerializer(data={key: frame[key] for key in ("content", "client_id") if frame.get(key)})
+        if not data.is_valid():
+            await self._error(*_first_error(data.errors))
             return
+        content, client_id = data.validated_data["content"], data.validated_data.get("client_id")
         message_id = await _send(self.session, content, client_id)
         await self.send_json({"type": "message_started", "message_id": message_id})
         self._relay(message_id, after=-1)

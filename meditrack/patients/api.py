@@ -7,7 +7,6 @@ their own readings and intakes; changing the record or its medications, importin
 deleting patients and reading or clearing care alerts is for clinicians (403 for the patient).
 """
 
-import json
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
@@ -22,7 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meditrack import dateranges
+from meditrack import dateranges, json_input
 from meditrack.accounts.models import User
 from meditrack.errors import ApplicationError
 from meditrack.patients import selectors, services
@@ -77,7 +76,7 @@ class FhirBundleParser(BaseParser):
             raise ApplicationError(f"A bundle may be at most {FHIR_MAX_BYTES // (1024 * 1024)} MB.",
                                    code="too_large", status_code=413)
         try:
-            return json.loads(raw.decode(get_encoding(parser_context or {})))
+            return json_input.loads(raw.decode(get_encoding(parser_context or {})))
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 
