@@ -246,6 +246,8 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Bearer",
     "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7)),
 }
+# Tokens one user may hold at once; signing in past it revokes the oldest.
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "MediTrack API",
     "DESCRIPTION": "Health journal, clinician reports and an AI assistant. Errors: {error: {code, detail, fields?}}.",

@@ -1,10 +1,11 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meditrack.accounts import services
+from meditrack.accounts.authentication import TokenAuthentication
 from meditrack.accounts.serializers import (
     SignupSerializer,
     TokenRequestSerializer,
@@ -41,6 +42,26 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         token, expiry, user = services.token_issue(**data.validated_data)
         return Response(TokenSerializer({"token": token, "expiry": expiry, "user": user}).data)
+
+
+class LogoutApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke the token this request carries")
+    def post(self, request):
+        services.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, summary="Revoke every token of yours")
+    def post(self, request):
+        services.tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from meditrack.accounts.api import MeApi, SignupApi, TokenApi
+from meditrack.accounts.api import LogoutAllApi, LogoutApi, MeApi, SignupApi, TokenApi
 
 urlpatterns = [
     path("auth/signup", SignupApi.as_view(), name="api-signup"),
     path("auth/token", TokenApi.as_view(), name="api-token"),
+    path("auth/logout", LogoutApi.as_view(), name="api-logout"),
+    path("auth/logout-all", LogoutAllApi.as_view(), name="api-logout-all"),
     path("users/me", MeApi.as_view(), name="api-me"),
 ]

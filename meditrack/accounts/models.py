@@ -65,6 +65,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    def save(self, *args, **kwargs):
+        # A new password revokes every API token, whichever way it was set (the pages, the admin, a
+        # reset): a stolen token must not outlive the password it was issued under. Browser sessions
+        # end by themselves, as their hash of the password no longer matches.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.auth_token_set.all().delete()
+
     def get_full_name(self):
         return self.display_name or self.email
 

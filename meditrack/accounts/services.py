@@ -4,6 +4,7 @@ from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -68,8 +69,20 @@ def token_issue(*, email: str, password: str) -> tuple[str, datetime, User]:
     user = authenticate(username=normalize_email(email), password=password)
     if user is None:
         raise ApplicationError("Wrong email or password.", code="invalid_credentials", status_code=401)
+    # Past the cap, the oldest tokens go: a script that logs in on every run cannot pile them up.
+    kept = settings.API_TOKENS_PER_USER - 1
+    oldest = AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[kept:]
+    AuthToken.objects.filter(pk__in=list(oldest)).delete()
     instance, token = AuthToken.objects.create(user=user)
     return token, instance.expiry, user
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+def tokens_revoke_all(*, user: User) -> None:
+    AuthToken.objects.filter(user=user).delete()
 
 
 def user_group(user_id: int) -> str:
