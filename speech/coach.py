@@ -105,6 +105,18 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
+def with_target_spelling(target: str, words: list[dict]) -> list[dict]:
+    """The checked words with the target's own capitals ("I", "Tuesday"), where they are the target's words in
+    order (the check writes them in lower case)."""
+    spelled = re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)*", target.replace("-", " "))
+    checked = [w for w in words if w.get("expected")]
+    if [s.lower() for s in spelled] != [w["expected"] for w in checked]:
+        return words
+    capitals = {id(w): s for w, s in zip(checked, spelled, strict=True)}
+    return [{**w, "expected": capitals[id(w)], **({"word": capitals[id(w)]} if w.get("word") == w["expected"] else {})}
+            if id(w) in capitals else w for w in words]
+
+
 def problems(words: Sequence[dict]) -> list[dict]:
     return [w for w in words if w.get("status") in (MISPRONOUNCED, MISSING)]
 

@@ -187,7 +187,8 @@ def _turn_check(turn: PracticeTurn, *, owner, attempt: int) -> Turn:
             data = stored.read()
         if target:
             result = speech.pronunciation_assess(user=owner, data=data, text=target)
-            return Turn(heard=result["transcript"], spoken=True, target=target, words=result["words"],
+            return Turn(heard=result["transcript"], spoken=True, target=target,
+                        words=coach.with_target_spelling(target, result["words"]),
                         score=result["score"], attempt=attempt)
         heard = speech.speech_transcribe(user=owner, data=data, language="en")
         return Turn(heard=heard["text"], spoken=True, target=None)
@@ -195,8 +196,8 @@ def _turn_check(turn: PracticeTurn, *, owner, attempt: int) -> Turn:
         # Typed words are certain: each is checked as a word heard with full confidence.
         typed = [{"word": word, "probability": 1.0} for word in turn.text.split()]
         result = pronunciation.score(target, typed, transcript=turn.text)
-        return Turn(heard=turn.text, spoken=False, target=target, words=result["words"], score=result["score"],
-                    attempt=attempt)
+        return Turn(heard=turn.text, spoken=False, target=target,
+                    words=coach.with_target_spelling(target, result["words"]), score=result["score"], attempt=attempt)
     return Turn(heard=turn.text, spoken=False, target=None)
 
 

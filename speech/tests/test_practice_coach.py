@@ -17,6 +17,7 @@ from speech.coach import (
     terms_in,
     tip_for,
     turn_passed,
+    with_target_spelling,
 )
 
 TARGET = "I have had a headache for three days."
@@ -155,6 +156,13 @@ def test_lesson_terms_are_found_in_phrases_and_judged_by_their_words():
     assert term_said_right("sore throat", words) is False
     assert term_said_right("throat", words) is True
     assert term_said_right("fever", words) is None
+
+
+def test_checked_words_take_the_targets_capitals_when_they_are_its_words():
+    words = [word("i"), word("see", "mispronounced", "sea"), word(None, "extra", "dr"), word("tuesday", "missing")]
+    assert [(w["word"], w["expected"]) for w in with_target_spelling("I see Tuesday.", words)] == [
+        ("I", "I"), ("see", "see"), ("dr", None), ("Tuesday", "Tuesday")]
+    assert with_target_spelling("I saw 15 people.", words) == words  # not its words in order: left as they are
 
 
 def test_the_schema_takes_what_small_models_write_and_refuses_what_is_not_an_answer():

@@ -253,7 +253,7 @@
       const stages = all.results.reduce((counts, item) => ({ ...counts, [item.stage]: (counts[item.stage] || 0) + 1 }), {});
       const breakdown = all.count === all.results.length
         ? `: ${stages.seen || 0} new, ${stages.practised || 0} practised, ${stages.mastered || 0} mastered` : "";
-      $("vocabulary-summary").textContent = all.count ? `${all.count} words${breakdown}.`
+      $("vocabulary-summary").textContent = all.count ? `${all.count} word${all.count === 1 ? "" : "s"}${breakdown}.`
         : "Words from your lessons appear here as you meet them.";
     } catch (error) {
       $("vocabulary-summary").textContent = error.message;
