@@ -23,7 +23,7 @@ $(CHROMIUM):
 run: install
 	$(EMBEDDED) --var var -- sh -c '\
 	  python manage.py migrate --noinput && \
-	  python manage.py seed_demo && \
+	  python manage.py seed_demo --without-debug && \
 	  echo && echo "  MediTrack is starting on http://127.0.0.1:8000  (Ctrl-C stops everything)" && echo && \
 	  rm -rf var/prometheus && mkdir -p var/prometheus && \
 	  PROMETHEUS_MULTIPROC_DIR=$$PWD/var/prometheus exec honcho start'

@@ -89,3 +89,10 @@ def test_remote_calls_wait_in_a_hundred_threads_of_their_own_in_both_files():
         assert io[io.index("--pool") + 1] == "threads"
         assert int(io[io.index("--concurrency") + 1]) >= 100
         assert workers["cpu"][workers["cpu"].index("--pool") + 1] == "prefork"
+
+
+def test_the_image_leaves_out_secrets_the_local_database_and_history():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {".env", "var/", ".git", ".venv/"} <= ignored
+    assert "!.env.example" in ignored

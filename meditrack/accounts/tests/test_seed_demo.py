@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from assistant.tasks import reindex_owner
 from meditrack.accounts.models import User
@@ -7,6 +7,20 @@ from meditrack.celery import QUEUES
 from meditrack.demo.people import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    settings.DEBUG = True  # where the demo is meant to run
+
+
+def test_with_debug_off_it_refuses_unless_told_to(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+    call_command("seed_demo", without_debug=True)
+    assert User.objects.filter(role="admin").count() == 1
 
 
 def test_it_creates_the_demo_accounts_once(api):
