@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "meditrack.accounts",
     "meditrack.patients",
     "meditrack.reports",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "meditrack.middleware.user_time_zone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "meditrack.urls"
@@ -248,6 +250,21 @@ REST_KNOX = {
 }
 # Tokens one user may hold at once; signing in past it revokes the oldest.
 API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10)
+# Lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords from one address, or for one account,
+# lock it out of the API, the login page and the admin for LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "meditrack.accounts.authentication.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+# Every way in names the account `username`, the login form as authenticate()'s callers.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "meditrack.accounts.authentication.lockout_username"
+AXES_LOCKOUT_CALLABLE = "meditrack.accounts.authentication.lockout_response"
 SPECTACULAR_SETTINGS = {
     "TITLE": "MediTrack API",
     "DESCRIPTION": "Health journal, clinician reports and an AI assistant. Errors: {error: {code, detail, fields?}}.",

@@ -5,9 +5,10 @@ from datetime import datetime
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from knox.models import AuthToken
 
 from meditrack.accounts.models import User, normalize_email
@@ -65,8 +66,9 @@ def user_update(*, user: User, display_name: str | None = None, language: str | 
     return user
 
 
-def token_issue(*, email: str, password: str) -> tuple[str, datetime, User]:
-    user = authenticate(username=normalize_email(email), password=password)
+def token_issue(*, request: HttpRequest, email: str, password: str) -> tuple[str, datetime, User]:
+    """The request is the lockout's: it counts failures by its client address and the account."""
+    user = authenticate(request, username=normalize_email(email), password=password)
     if user is None:
         raise ApplicationError("Wrong email or password.", code="invalid_credentials", status_code=401)
     # Past the cap, the oldest tokens go: a script that logs in on every run cannot pile them up.
@@ -74,6 +76,8 @@ def token_issue(*, email: str, password: str) -> tuple[str, datetime, User]:
     oldest = AuthToken.objects.filter(user=user).order_by("-created").values_list("pk", flat=True)[kept:]
     AuthToken.objects.filter(pk__in=list(oldest)).delete()
     instance, token = AuthToken.objects.create(user=user)
+    # A sign-in like the login page's: last_login moves, and the lockout forgets earlier failures.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return token, instance.expiry, user
 
 

@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from rest_framework.throttling import ScopedRateThrottle
 
 from meditrack.accounts import services
+from meditrack.accounts.api import SignupApi
 from meditrack.accounts.forms import ProfileForm, SignupForm
 
 
@@ -17,6 +19,10 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     form = SignupForm(request.POST or None)
+    # One budget per client address for signing up, here and through the API.
+    if request.method == "POST" and not ScopedRateThrottle().allow_request(request, SignupApi):
+        return render(request, "accounts/locked_out.html",
+                      {"detail": "Too many attempts from your address. Try again in a minute."}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_create(**form.cleaned_data)
