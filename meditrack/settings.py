@@ -304,6 +304,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-replies": {"task": "assistant.sweep_stuck_replies", "schedule": 60.0},
+    "sweep-stuck-reports": {"task": "reports.sweep_stuck_reports", "schedule": 300.0},
     "requeue-stalled-analyses": {"task": "journal.requeue_stalled_analyses", "schedule": 300.0},
 }
 CELERY_TASK_SERIALIZER = "json"

@@ -43,6 +43,12 @@ NARRATIVE_MAX_TOKENS = 600
 MODEL_ATTEMPTS = 2
 # Figures from the facts a model-written summary must state (fewer when the facts hold fewer).
 MIN_CITED_FACTS = 3
+# Runs a report gets: each redelivery follows a run whose worker died, and a report that kills its worker
+# would otherwise be redelivered for ever.
+MAX_RUNS = 3
+# Past a redelivery's wait and its whole run, no task will finish a report still unfinished.
+STUCK_AFTER = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+                        + settings.CELERY_TASK_TIME_LIMIT + 300)
 
 Status = AnalysisReport.Status
 PROGRESS = {Status.QUEUED: 0, Status.COMPUTING_FACTS: 10, Status.WRITING: 35, Status.CHECKING: 75, Status.DONE: 100}
@@ -223,7 +229,12 @@ def report_generate(*, report_id: int) -> None:
     a later one took over stops at its next step."""
     run_id = uuid.uuid4()
     now = timezone.now()
-    claimed = (AnalysisReport.objects.filter(pk=report_id).exclude(status__in=AnalysisReport.FINISHED)
+    unfinished = AnalysisReport.objects.filter(pk=report_id).exclude(status__in=AnalysisReport.FINISHED)
+    if unfinished.filter(runs__gte=MAX_RUNS).update(status=Status.FAILED, error_code="worker_lost", finished_at=now):
+        logger.error("report given up after its runs died", extra={"report_id": report_id, "runs": MAX_RUNS})
+        _notify_failed(AnalysisReport.objects.get(pk=report_id), "worker_lost")
+        return
+    claimed = (unfinished
                .update(run_id=run_id, runs=F("runs") + 1, status=Status.COMPUTING_FACTS,
                        progress=PROGRESS[Status.COMPUTING_FACTS], started_at=now))
     if not claimed:
@@ -261,5 +272,30 @@ def _fail(report: AnalysisReport, run_id: uuid.UUID, code: str, started: float) 
     updated = AnalysisReport.objects.filter(pk=report.pk, run_id=run_id).update(
         status=Status.FAILED, error_code=code, total_ms=_ms(started), finished_at=timezone.now())
     if updated:
-        _notify(report, {"type": "report.failed", "status": Status.FAILED, "error_code": code,
-                         "message": "The report could not be written."})
+        _notify_failed(report, code)
+
+
+def _notify_failed(report: AnalysisReport, code: str) -> None:
+    _notify(report, {"type": "report.failed", "status": Status.FAILED, "error_code": code,
+                     "message": "The report could not be written."})
+
+
+def stuck_reports_sweep() -> int:
+    """Reports never started (their message was lost) or started and never finished end as failed, so their
+    requester sees it and may ask again."""
+    cutoff = timezone.now() - STUCK_AFTER
+    unfinished = AnalysisReport.objects.exclude(status__in=AnalysisReport.FINISHED)
+    never_started = unfinished.filter(status=Status.QUEUED, created_at__lt=cutoff)
+    never_finished = unfinished.exclude(status=Status.QUEUED).filter(started_at__lt=cutoff)
+    stuck = [*((report, "not_started") for report in never_started),
+             *((report, "stalled") for report in never_finished)]
+    swept = 0
+    for report, code in stuck:
+        # Only if no run claimed it meanwhile.
+        if AnalysisReport.objects.filter(pk=report.pk, status=report.status, run_id=report.run_id).update(
+                status=Status.FAILED, error_code=code, finished_at=timezone.now()):
+            _notify_failed(report, code)
+            swept += 1
+    if swept:
+        logger.warning("swept stuck reports", extra={"count": swept})
+    return swept

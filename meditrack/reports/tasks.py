@@ -7,3 +7,8 @@ from meditrack.reports import services
 def generate_report(report_id: int) -> None:
     """Queued on the queue of the model that writes the narrative (see services.report_queue)."""
     services.report_generate(report_id=report_id)
+
+
+@shared_task(name="reports.sweep_stuck_reports")
+def sweep_stuck_reports() -> int:
+    return services.stuck_reports_sweep()
