@@ -265,6 +265,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "meditrack.accounts.authentication.lockout_username"
 AXES_LOCKOUT_CALLABLE = "meditrack.accounts.authentication.lockout_response"
+# Password reset links. Without an SMTP host they go to the web process's output (a laptop).
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MediTrack <meditrack@localhost>")
 SPECTACULAR_SETTINGS = {
     "TITLE": "MediTrack API",
     "DESCRIPTION": "Health journal, clinician reports and an AI assistant. Errors: {error: {code, detail, fields?}}.",

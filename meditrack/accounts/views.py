@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -11,6 +12,30 @@ from meditrack.accounts.api import SignupApi
 from meditrack.accounts.forms import ProfileForm, SignupForm
 
 
+def address_throttled(request) -> bool:
+    """One budget per client address for the pages that need no password (signup, reset), shared
+    with the API's signup and token endpoints."""
+    return not ScopedRateThrottle().allow_request(request, SignupApi)
+
+
+def too_many_attempts(request):
+    return render(request, "accounts/locked_out.html",
+                  {"detail": "Too many attempts from your address. Try again in a minute."}, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, throttled per address: each request sends an email to whoever owns the address."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        if address_throttled(request):
+            return too_many_attempts(request)
+        return super().post(request, *args, **kwargs)
+
+
 @login_required
 def home(request):
     return render(request, "home.html")
@@ -19,10 +44,8 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     form = SignupForm(request.POST or None)
-    # One budget per client address for signing up, here and through the API.
-    if request.method == "POST" and not ScopedRateThrottle().allow_request(request, SignupApi):
-        return render(request, "accounts/locked_out.html",
-                      {"detail": "Too many attempts from your address. Try again in a minute."}, status=429)
+    if request.method == "POST" and address_throttled(request):
+        return too_many_attempts(request)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_create(**form.cleaned_data)
