@@ -15,6 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from assistant import grounding, selectors, streams
 from assistant.models import ChatSession, Message
@@ -254,6 +255,14 @@ def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, conten
                       duration_ms=(stream.duration_s or 0) * 1000)
     # Only a reply still streaming is finished here: the sweeper may have given up on it already.
     Message.objects.filter(pk=reply.pk, status=Message.Status.STREAMING).update(**fields)
+    try:
+        _announce(reply, writer, status=status, code=code, fields=fields, error=error, detail=detail)
+    except RedisError as exc:  # the reply is saved: a reader that reloads finds it
+        logger.error("reply end unannounced", extra={"message_id": reply.pk, "error": type(exc).__name__})
+
+
+def _announce(reply: Message, writer: streams.StreamWriter, *, status: str, code: str, fields: dict,
+              error: InferenceError | None, detail: str) -> None:
     if status in (Message.Status.COMPLETE, Message.Status.CANCELLED, Message.Status.CUT):
         usage = {"tokens_in": fields.get("tokens_in"), "tokens_out": fields.get("tokens_out"),
                  "time_to_first_token_ms": fields.get("time_to_first_token_ms"),
@@ -278,6 +287,10 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
     reply = Message.objects.select_related("session__owner", "reply_to").filter(
         pk=message_id, status=Message.Status.STREAMING).first()
     if reply is None:
+        if not Message.objects.filter(pk=message_id).exists():
+            # Deleted before its task ran (its chat was): the readers waiting on its stream must still hear an end.
+            streams.StreamWriter(sync_client(), message_id).finish("error", {
+                "message_id": message_id, "code": "not_found", "detail": "The reply no longer exists."})
         return
     r = sync_client()
     writer = streams.StreamWriter(r, message_id)
@@ -325,6 +338,13 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
     except SoftTimeLimitExceeded:
         stream.close(reason="timeout")
         status, error = Message.Status.CUT, StreamInterrupted("the reply took too long", model=stream.model)
+    except RedisError as exc:
+        # No reader can follow the reply any more: the model stops writing, and what it wrote is kept.
+        logger.error("reply stream unwritable", extra={"message_id": message_id, "error": type(exc).__name__})
+        stream.close(reason="stream_failed")
+        _finish(reply, writer, status=Message.Status.ERROR, content=stream.text, stream=stream,
+                error_code="stream_failed", detail="The reply could not be streamed. Reload to see what was written.")
+        return
     if stream.finish_reason == "cancelled":
         status = Message.Status.CANCELLED
     # A draft stopped before its first word has nothing to check; any other is never shown unchecked.
