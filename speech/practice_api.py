@@ -14,11 +14,11 @@ from speech.practice_serializers import (
     LessonListSerializer,
     LessonSerializer,
     NewSessionSerializer,
+    PracticeSessionInputSerializer,
+    PracticeTurnInputSerializer,
     PracticeTurnSerializer,
     ReviewInputSerializer,
     SessionDetailSerializer,
-    SessionInputSerializer,
-    TurnInputSerializer,
     VocabularyFilterSerializer,
     VocabularyItemSerializer,
 )
@@ -74,11 +74,11 @@ def _session_context(session) -> dict:
 
 
 class SessionCreateApi(APIView):
-    @extend_schema(request=SessionInputSerializer, responses={201: NewSessionSerializer})
+    @extend_schema(request=PracticeSessionInputSerializer, responses={201: NewSessionSerializer})
     def post(self, request):
         """Start practising: a lesson's first phrase to say (free talk without `lesson_id`), and the words it
         brings into the caller's vocabulary."""
-        data = SessionInputSerializer(data=request.data)
+        data = PracticeSessionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lesson = None
         if data.validated_data.get("lesson_id") is not None:
@@ -99,14 +99,15 @@ class SessionDetailApi(APIView):
 
 
 class TurnCreateApi(APIView):
-    @extend_schema(request={"multipart/form-data": TurnInputSerializer, "application/json": TurnInputSerializer},
+    @extend_schema(request={"multipart/form-data": PracticeTurnInputSerializer,
+                            "application/json": PracticeTurnInputSerializer},
                    responses={201: PracticeTurnSerializer})
     def post(self, request, session_id):
-        """A turn: a recording (multipart `audio`) or typed `text`. Answered within seconds with the transcript,
+        """A turn: a recording (multipart `audio`) or typed `text`, answered on a worker with the transcript,
         the word-by-word check, the coach's answer (`coach_source`: model or fallback), the URL of its voice and the
         vocabulary it changed."""
         session = practice_selectors.practice_session_get(user=request.user, session_id=session_id)
-        data = TurnInputSerializer(data=request.data)
+        data = PracticeTurnInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("audio")
         turn = practice.practice_turn_request(session=session, text=data.validated_data.get("text", ""),

@@ -69,11 +69,11 @@ class ReviewInputSerializer(serializers.Serializer):
     grade = serializers.IntegerField()
 
 
-class SessionInputSerializer(serializers.Serializer):
+class PracticeSessionInputSerializer(serializers.Serializer):
     lesson_id = serializers.IntegerField(required=False, allow_null=True)
 
 
-class TurnInputSerializer(serializers.Serializer):
+class PracticeTurnInputSerializer(serializers.Serializer):
     audio = serializers.FileField(required=False, allow_empty_file=True)
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
