@@ -3,6 +3,7 @@ and the state of a spoken entry's transcription."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from time import time_ns
 
@@ -111,12 +112,18 @@ def insight_get(*, user: User, kind: str) -> dict | None:
     return cache.get(insight_cache_key(user=user, kind=kind, version=insight_cache_version(owner_id=user.pk)))
 
 
+VOICE_JOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def voice_job_key(job_id: str) -> str:
     return f"journal:voice:{job_id}"
 
 
 def voice_entry_status(*, user: User, job_id: str) -> dict:
     """The user's own transcription job, or 404 whether or not someone else's exists."""
+    # Only ids we issue (uuid4().hex): anything else could name another cache key, as "<id>:audio" does.
+    if not VOICE_JOB_ID.fullmatch(job_id):
+        raise Http404("No such recording.")
     status = cache.get(voice_job_key(job_id))
     if status is None or status["owner_id"] != user.pk:
         raise Http404("No such recording.")

@@ -76,3 +76,12 @@ def test_a_transcription_that_gives_up_says_so(patient, whisper):
     services.voice_entry_failed(job_id=job["job_id"], code="model_unavailable")
     assert selectors.voice_entry_status(user=patient, job_id=job["job_id"])["status"] == "failed"
     assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.parametrize("suffix", [":audio", "x", ":nope"])
+def test_a_job_id_that_is_not_one_we_issue_is_404_even_where_a_cache_key_matches(patient_api, whisper, suffix):
+    audio = SimpleUploadedFile("a.wav", spoken("Short note."), content_type="audio/wav")
+    job = patient_api.post(URL, {"audio": audio}, format="multipart").json()
+    response = patient_api.get(f"{URL}/{job['job_id']}{suffix}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
