@@ -46,20 +46,21 @@ class TokenApi(APIView):
         return Response(TokenSerializer({"token": token, "expiry": expiry, "user": user}).data)
 
 
-class LogoutApi(APIView):
+class TokenHolderApi(APIView):
+    """Reached with a bearer token only: a browser session has no token to revoke."""
+
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]
 
+
+class LogoutApi(TokenHolderApi):
     @extend_schema(request=None, responses={204: None}, summary="Revoke the token this request carries")
     def post(self, request):
         services.token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutAllApi(APIView):
-    authentication_classes = [TokenAuthentication]
-    permission_classes = [IsAuthenticated]
-
+class LogoutAllApi(TokenHolderApi):
     @extend_schema(request=None, responses={204: None}, summary="Revoke every token of yours")
     def post(self, request):
         services.tokens_revoke_all(user=request.user)
