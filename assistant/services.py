@@ -46,9 +46,18 @@ RETRIEVED_PASSAGES = 30
 UNCHANGED = object()
 
 
+# Formatting only: nothing that loads from elsewhere (img, media, frames, styles), so a prompt-injected
+# reply cannot carry the conversation to an outside server when it is shown.
+MARKDOWN_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "code", "pre",
+                 "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td"}
+MARKDOWN_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+
+
 def render_markdown(text: str) -> str:
-    """The model's Markdown as HTML safe to put in a page: nh3 keeps formatting, drops scripts and links' JS."""
-    return nh3.clean(markdown.markdown(text, extensions=["fenced_code", "sane_lists"]))
+    """The model's Markdown as HTML safe to put in a page, cleaned by nh3 to ``MARKDOWN_TAGS``."""
+    html = markdown.markdown(text, extensions=["fenced_code", "sane_lists"])
+    return nh3.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
 
 
 def _check_model(*, owner, model: str) -> None:

@@ -58,6 +58,7 @@ class Browser:
         self.launch_args: list[str] = []
         self.pages: list[Page] = []
         self.shots: list[tuple[str, bytes]] = []
+        self.policy_violations: list[str] = []
 
     def open(self, base_url: str, *, user: User | None = None) -> Page:
         """A page in a fresh browser context (cookies of its own), signed in as user when one is given."""
@@ -72,8 +73,13 @@ class Browser:
         if cookie:
             context.add_cookies([{**cookie, "url": base_url}])
         page = context.new_page()
+        page.on("console", self._note_policy_violation)
         self.pages.append(page)
         return page
+
+    def _note_policy_violation(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.policy_violations.append(message.text)
 
     def step(self, name: str) -> None:
         """Screenshot every open page, to be kept should the test fail."""
@@ -102,3 +108,5 @@ def browser(request, transactional_db):
     yield chromium
     failed = request.node.stash.get(FAILED, False)
     chromium.close(keep_in=SCREENSHOTS / request.node.path.stem / request.node.name if failed else None)
+    # A page the policy broke may still pass its checks: what the browser refused fails the test.
+    assert chromium.policy_violations == []
