@@ -138,6 +138,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Hosts a registry entry's base_url may name (ALLOWED_HOSTS syntax): tokens go nowhere else.
+AI_MODEL_HOSTS = env_list("AI_MODEL_HOSTS", ["localhost", "127.0.0.1", "::1", ".huggingface.co", ".huggingface.cloud"])
+
 ROOT_URLCONF = "meditrack.urls"
 WSGI_APPLICATION = "meditrack.wsgi.application"
 ASGI_APPLICATION = "meditrack.asgi.application"

@@ -1,10 +1,28 @@
 import os
+import re
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.http.request import validate_host
 
 from meditrack.accounts.models import User
 from meditrack.inference.types import BackendName, ModelSpec, Task
+
+# A provider's token only: never a variable the app reads its own secrets from.
+TOKEN_ENV_VAR = re.compile(r"[A-Z][A-Z0-9_]*_(TOKEN|API_KEY)")
+APP_ENV_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "POSTGRES", "AWS_")
+
+
+def token_env_var_allowed(name: str) -> bool:
+    return bool(TOKEN_ENV_VAR.fullmatch(name)) and not name.startswith(APP_ENV_PREFIXES)
+
+
+def base_url_allowed(url: str) -> bool:
+    """Empty (Hugging Face serverless) or a host in AI_MODEL_HOSTS, matched as ALLOWED_HOSTS is."""
+    return not url or validate_host(urlsplit(url).hostname or "", settings.AI_MODEL_HOSTS)
 
 
 class AIModel(models.Model):
@@ -43,8 +61,20 @@ class AIModel(models.Model):
     def display_name(self) -> str:
         return self.name or self.slug
 
+    def clean(self):
+        errors = {}
+        if self.token_env_var and not token_env_var_allowed(self.token_env_var):
+            errors["token_env_var"] = ("A provider's token: a name ending in _TOKEN or _API_KEY, "
+                                       f"not one of the app's own ({', '.join(APP_ENV_PREFIXES)}…).")
+        if not base_url_allowed(self.base_url):
+            errors["base_url"] = "Its host is not in the AI_MODEL_HOSTS setting."
+        if errors:
+            raise ValidationError(errors)
+
     def spec(self) -> ModelSpec:
-        token = os.environ.get(self.token_env_var) if self.token_env_var else None
+        # A row saved before these rules (or past them) gets no token rather than the wrong one, or to the wrong host.
+        allowed = token_env_var_allowed(self.token_env_var) and base_url_allowed(self.base_url)
+        token = os.environ.get(self.token_env_var) if self.token_env_var and allowed else None
         return ModelSpec(
             slug=self.slug, task=Task(self.task), backend=BackendName(self.backend), model_id=self.model_id,
             base_url=self.base_url, token=token or None, params=dict(self.parameters or {}),

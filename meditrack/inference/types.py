@@ -33,7 +33,7 @@ class ModelSpec:
     backend: BackendName
     model_id: str  # hub id, served model name, local package/path, or builtin engine name
     base_url: str = ""
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     params: dict = field(default_factory=dict)  # generation parameters and backend options
     timeout_s: float = 60.0
     context_window: int = 2048

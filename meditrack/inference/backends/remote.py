@@ -96,7 +96,10 @@ def model_url(spec: ModelSpec) -> str:
 
 class RemoteBackend:
     def _client(self, spec: ModelSpec) -> InferenceClient:
-        return InferenceClient(model=model_url(spec), token=spec.token, timeout=spec.timeout_s)
+        # Without a token of its own, huggingface_hub would send HF_TOKEN (or a cached login) to any host;
+        # it takes no False here, so a blank Authorization header stands in for none.
+        headers = None if spec.token else {"authorization": ""}
+        return InferenceClient(model=model_url(spec), token=spec.token, headers=headers, timeout=spec.timeout_s)
 
     def token_counter(self, spec: ModelSpec) -> TokenCounter | None:
         return None
@@ -173,7 +176,7 @@ class RemoteBackend:
         # InferenceClient.text_classification takes one text; the API takes a batch in one call.
         try:
             response = get_session().post(model_url(spec), json={"inputs": texts, "parameters": {"top_k": None}},
-                                          headers=build_hf_headers(token=spec.token), timeout=spec.timeout_s)
+                                          headers=build_hf_headers(token=spec.token or False), timeout=spec.timeout_s)
             hf_raise_for_status(response)
             rows = response.json()
             if len(texts) == 1 and rows and isinstance(rows[0], dict):
