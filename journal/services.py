@@ -32,6 +32,7 @@ from meditrack.inference import services as inference
 from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailable
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
+from meditrack.redis_clients import sync_client
 
 logger = logging.getLogger("meditrack.journal")
 
@@ -41,6 +42,9 @@ ANALYSIS_BATCH = 64
 ANALYSIS_BATCH_CHARS = 200_000
 # A worker's claim on a batch; past it, another worker may take the entries (the first one died).
 ANALYSIS_LEASE = timedelta(minutes=10)
+# Runs that may die holding one entry (after the first, it is tried alone) before it is marked failed.
+MAX_LOST_RUNS = 3
+LOST_RUNS_TTL_S = 7 * 24 * 3600
 # A phone's clock may run a little ahead of ours.
 CLOCK_SKEW = timedelta(minutes=5)
 INSIGHT_KINDS = ("comprehensive", "profile", "predictive")
@@ -344,9 +348,11 @@ def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
     tried before the often tried, and no more text than ANALYSIS_BATCH_CHARS unless one entry is longer alone.
     SKIP LOCKED lets two workers claim at once without waiting on, or taking, each other's rows."""
     with transaction.atomic():
-        candidates = (_pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
-                      .order_by("attempts", "id").annotate(chars=Length("entry__text"))
-                      .values_list("pk", "chars")[:batch_size])
+        pending = _pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
+        lost = _lost_run_claim(pending)
+        candidates = lost if lost is not None else (pending.order_by("attempts", "id")
+                                                    .annotate(chars=Length("entry__text"))
+                                                    .values_list("pk", "chars")[:batch_size])
         ids, total = [], 0
         for pk, chars in candidates:
             if ids and total + chars > ANALYSIS_BATCH_CHARS:
@@ -357,6 +363,23 @@ def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
                                                         attempts=F("attempts") + 1)
         return list(EntryAnalysis.objects.filter(pk__in=ids).order_by("pk")
                     .values_list("pk", "entry_id", "entry__text", "entry__revision"))
+
+
+def _lost_run_claim(pending) -> list[tuple[int, int]] | None:
+    """An entry a dead run held (its claim expired unreleased), to be tried alone: so one that kills its worker
+    takes no other down with it, and is marked failed once MAX_LOST_RUNS runs died holding it. Its deaths are
+    counted in Redis: `attempts` also counts the runs a model failure ended."""
+    r = sync_client()
+    for pk, chars in pending.filter(claimed_until__isnull=False).order_by("id").annotate(
+            chars=Length("entry__text")).values_list("pk", "chars").iterator():
+        key = f"journal:lost-runs:{pk}"
+        lost_runs = r.incr(key)
+        r.expire(key, LOST_RUNS_TTL_S)
+        if lost_runs < MAX_LOST_RUNS:
+            return [(pk, chars)]
+        logger.error("analysis failed: its runs kept dying", extra={"analysis_id": pk, "runs": lost_runs})
+        EntryAnalysis.objects.filter(pk=pk).update(status=EntryAnalysis.Status.FAILED, claimed_until=None)
+    return None
 
 
 def analysis_reset(*, owner_ids: list[int] | None, stale_only: bool) -> tuple[list[str], int]:
