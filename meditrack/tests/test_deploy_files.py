@@ -1,8 +1,11 @@
 """No Docker engine here: docker-compose.yml and the Procfile are kept honest by reading them."""
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -96,3 +99,14 @@ def test_the_image_leaves_out_secrets_the_local_database_and_history():
                if line.strip() and not line.startswith("#")}
     assert {".env", "var/", ".git", ".venv/"} <= ignored
     assert "!.env.example" in ignored
+
+
+def test_check_deploy_is_clean_with_the_compose_environment_alone():
+    """HTTPS, secure cookies and HSTS are the compose file's default, not something .env must remember."""
+    environment = {name: with_defaults([str(value)])[0] for name, value in compose()["x-app"]["environment"].items()}
+    secrets = {"DJANGO_SECRET_KEY": "p" * 20 + "-production-secret-with-enough-entropy-0123456789",
+               "DJANGO_ALLOWED_HOSTS": "meditrack.example.org"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env={**base, **environment, **secrets}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
