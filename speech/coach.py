@@ -171,7 +171,8 @@ def tip_for(expected: str, heard: str, *, spoken: bool) -> str:
         return f"Just '{expected}', without a final 's'."
     if exp.endswith("ed") and got in (exp[:-2], exp[:-1]):
         return f"Say the '-ed' at the end of '{expected}': it tells the listener it already happened."
-    if spoken and "th" in exp and any(exp.replace("th", sound) == got for sound in ("t", "d", "f", "s", "z")):
+    if spoken and "th" in exp and "th" not in got and any(
+            exp.replace("th", sound)[:3] == got[:3] for sound in ("t", "d", "f", "s", "z")):
         return f"For the 'th' in '{expected}', put the tip of your tongue between your teeth and blow gently."
     if spoken and exp.replace("v", "w") == got.replace("v", "w"):
         return f"For the 'v' in '{expected}', touch your top teeth to your lower lip."
@@ -184,7 +185,7 @@ def tip_for(expected: str, heard: str, *, spoken: bool) -> str:
 
 def _fixes(turn: Turn) -> list[tuple[Correction, str]]:
     """Each word that went wrong: the correction, and the sentence that tells the patient."""
-    fixes = []
+    fixes, kinds = [], set()
     said = "said" if turn.spoken else "wrote"
     for word in problems(turn.words)[:8]:
         expected = word.get("expected") or word.get("word") or ""
@@ -197,12 +198,16 @@ def _fixes(turn: Turn) -> list[tuple[Correction, str]]:
             fault = f"You {said} '{heard}' instead of '{expected}'."
         else:
             tip = tip_for(expected, heard, spoken=turn.spoken)
+            # A tip already given for another word is not said twice.
+            kind = tip.replace(expected, "_").replace(heard, "_")
+            advice = "The same tip helps here." if kind in kinds else tip
+            kinds.add(kind)
             if heard.lower() == expected.lower():
-                fault = f"'{expected}' was not quite clear. {tip}"
+                fault = f"'{expected}' was not quite clear. {advice}"
             elif turn.spoken:
-                fault = f"'{expected}' sounded like '{heard}'. {tip}"
+                fault = f"'{expected}' sounded like '{heard}'. {advice}"
             else:
-                fault = f"You wrote '{heard}' for '{expected}'. {tip}"
+                fault = f"You wrote '{heard}' for '{expected}'. {advice}"
         fixes.append((Correction(expected=expected, heard=heard, tip=tip), fault))
     return fixes
 
@@ -221,8 +226,11 @@ def _praise(turn: Turn) -> str:
     content = [w for w in right if w and w.lower() not in _SMALL_WORDS]
     if not content:
         return "Good try."
-    verb = "was" if len(content[:3]) == 1 else "were"
-    return f"Good try: {_quoted(content[:3])} {verb} {'clear' if turn.spoken else 'right'}."
+    # The longest words are the hard ones: praise those, in the phrase's order.
+    longest = set(sorted(content, key=len, reverse=True)[:3])
+    praised = [w for w in content if w in longest][:3]
+    verb = "was" if len(praised) == 1 else "were"
+    return f"Good try: {_quoted(praised)} {verb} {'clear' if turn.spoken else 'right'}."
 
 
 def fallback_coach(turn: Turn, step: Step) -> CoachReply:

@@ -50,6 +50,15 @@ def test_it_names_the_wrong_words_says_how_to_fix_them_and_models_the_phrase():
     assert [(c.expected, c.heard) for c in answer.corrections] == [("had", ""), ("three", "tree")]
 
 
+def test_a_tip_is_not_said_twice():
+    words = [word("three", "mispronounced", "tree"), word("throat", "mispronounced", "troat")]
+    answer = fallback_coach(Turn(heard="tree troat", spoken=True, target="three throat", words=words),
+                            Step(lesson="Describing symptoms", next_target="three throat", repeat=True))
+    assert answer.reply.count("tongue between your teeth") == 1
+    assert "'throat' sounded like 'troat'. The same tip helps here." in answer.reply
+    assert "teeth" in answer.corrections[1].tip  # each correction keeps its own
+
+
 def test_a_phrase_said_right_is_praised_and_the_next_one_comes_with_its_new_words():
     turn = Turn(heard=TARGET, spoken=True, target=TARGET, words=checked(), score=96)
     step = Step(lesson="Describing symptoms", next_target="I feel dizzy when I stand up.",
@@ -123,7 +132,8 @@ def test_free_talk_echoes_what_was_heard_and_asks_the_next_question():
     ("tablets", "tablet", "Say the final 's' of 'tablets': it means more than one."),
     ("tablet", "tablets", "Just 'tablet', without a final 's'."),
     ("started", "start", "Say the '-ed' at the end of 'started'"),
-    ("throat", "troat", "put the tip of your tongue between your teeth"),
+    ("throat", "trout", "put the tip of your tongue between your teeth"),
+    ("three", "tree", "put the tip of your tongue between your teeth"),
     ("very", "wery", "touch your top teeth to your lower lip"),
     ("right", "light", "Keep the 'r' and the 'l' apart"),
     ("medicine", "medicine", "Say 'medicine' slowly and clearly"),
