@@ -1,16 +1,21 @@
 """Reports that no run will finish: stuck ones are swept, and a report whose runs keep killing their
 worker is given up on instead of being redelivered for ever."""
 
+import signal
 import uuid
 from datetime import timedelta
 
+import psutil
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from assistant.tests.test_worker_killed import QUEUE, worker_process  # noqa: F401 (a fixture)
 from meditrack.reports import services
 from meditrack.reports.models import AnalysisReport
 from meditrack.reports.tasks import generate_report, sweep_stuck_reports
+from meditrack.testing.factories import model, serve, tier
+from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +61,25 @@ def test_a_report_whose_runs_kept_killing_their_worker_ends_failed(clinician, re
     assert (report.status, report.error_code, report.runs) == ("failed", "worker_lost", services.MAX_RUNS)
     assert report.finished_at is not None
     assert model_server.requests == []
+
+
+def test_a_report_that_kills_its_worker_each_run_ends_failed_after_max_runs(
+        clinician, dataset, period, model_server, worker_process):  # noqa: F811
+    serve(tier("standard"), model("report-chat", base_url=f"{model_server.base_url}/v1", model_id="report-chat",
+                                  queue=QUEUE))
+
+    def the_worker_dies_while_the_model_writes(request):
+        [child] = psutil.Process(worker_process.pid).children()
+        child.send_signal(signal.SIGKILL)
+        return "Never read."
+
+    model_server.reply = the_worker_dies_while_the_model_writes
+    report = report_for(clinician, dataset, period)
+    generate_report.apply_async(args=[report.pk], queue=QUEUE)
+
+    wait_until(lambda: AnalysisReport.objects.get(pk=report.pk).status == "failed", timeout=120,
+               what="the report's end")
+    report.refresh_from_db()
+    assert (report.error_code, report.runs) == ("worker_lost", services.MAX_RUNS)
+    assert len(model_server.requests) == services.MAX_RUNS
+    assert worker_process.poll() is None  # the worker itself lives on, and takes other work
