@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from meditrack.accounts.forms import AdminChangeForm, AdminCreationForm
-from meditrack.accounts.models import User
+from meditrack.accounts.models import AccessRecord, User
 
 
 @admin.register(User)
@@ -22,3 +22,22 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "tier", "password1", "password2"]}),
     ]
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Read only: a trail nobody edits."""
+
+    list_display = ["at", "actor_email", "method", "route", "record", "status"]
+    list_filter = ["method", "status"]
+    search_fields = ["actor_email", "route"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -83,3 +83,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
+
+
+class AccessRecord(models.Model):
+    """A clinician's or admin's request that named someone's data: who, which record, when, and how it
+    was answered. Only the route and the ids that named the record: never a body, search text or answer."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept apart from the account, which may be deleted while its trail must stay.
+    actor_email = models.EmailField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=8)
+    route = models.CharField(max_length=120)
+    record = models.JSONField()
+    status = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.actor_email} {self.method} {self.route} {self.record} at {self.at:%Y-%m-%d %H:%M:%S}"
