@@ -120,6 +120,8 @@
   function renderTurn(turn) {
     renderWords(turn.pronunciation);
     $("transcript").textContent = turn.input === "audio" ? `We heard: “${turn.transcript || "nothing"}”` : "";
+    $("own-recording").hidden = !turn.recording_url;
+    if (turn.recording_url) $("own-audio").src = turn.recording_url;
     const coach = turn.coach;
     $("coach-reply").textContent = coach.reply;
     const source = $("coach-source");

@@ -3,6 +3,7 @@ word wrong; the page shows that word and what was heard, plays the coach's answe
 
 import importlib
 import io
+import re
 import wave
 from urllib.parse import urlsplit
 
@@ -81,6 +82,7 @@ def test_a_patient_says_a_phrase_sees_the_wrong_word_hears_the_coach_and_finds_t
     assert coach_voice.value.ok and coach_voice.value.headers["content-type"] == "audio/wav"
     expect(page.locator("#coach-audio")).to_have_attribute("src", urlsplit(coach_voice.value.url).path)
     expect(page.locator("#target")).to_have_text("I have been feeling sick since yesterday.")  # try again
+    expect(page.locator("#own-audio")).to_have_attribute("src", re.compile(r"^/api/v1/speech/clips/\d+/audio$"))
 
     vocabulary = page.locator("#vocabulary")
     # Said wrong, the word comes back tomorrow: it is among the patient's words, not yet due.
