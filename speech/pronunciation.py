@@ -27,7 +27,11 @@ SOUNDS_SAME = 0.999
 EXTRA_PENALTY = 0.5
 DOUBT_WEIGHT = 0.25  # how much of a correct word's credit the recogniser's doubt can take
 
-_ABBREVIATIONS = {"mg": "milligrams", "ml": "milliliters", "dr": "doctor", "mr": "mister", "mrs": "missus"}
+# Spelled out, on both sides: the recogniser writes "I've" for "I have" as readily as the reverse.
+_SPELLED_OUT = {"mg": "milligrams", "ml": "milliliters", "dr": "doctor", "mr": "mister", "mrs": "missus",
+                "cannot": "can not", "can't": "can not", "won't": "will not", "shan't": "shall not", "i'm": "i am",
+                "let's": "let us"}
+_CONTRACTIONS = (("n't", " not"), ("'ve", " have"), ("'re", " are"), ("'ll", " will"), ("'d", " would"))
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
          "sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -61,7 +65,8 @@ def _ordinal(words: list[str]) -> list[str]:
 
 
 def normalise(text: str) -> list[str]:
-    """The words as they are spoken: lowercase, no punctuation, digits and a few abbreviations spelled out."""
+    """The words as they are spoken: lowercase, no punctuation, digits, contractions and a few abbreviations
+    spelled out."""
     words = []
     for token in _TOKEN.findall(text.lower().replace("-", " ")):
         if token[0].isdigit():
@@ -69,8 +74,17 @@ def normalise(text: str) -> list[str]:
             spoken = _number_words(int(digits))
             words += _ordinal(spoken) if digits != token else spoken
         else:
-            words.append(_ABBREVIATIONS.get(token, token))
+            words += _spelled_out(token).split()
     return words
+
+
+def _spelled_out(token: str) -> str:
+    if token in _SPELLED_OUT:
+        return _SPELLED_OUT[token]
+    for short, long in _CONTRACTIONS:
+        if token.endswith(short):
+            return token[:-len(short)] + long
+    return token
 
 
 def _heard_words(words: list) -> list[_Heard]:

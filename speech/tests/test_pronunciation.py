@@ -64,6 +64,11 @@ def test_a_word_heard_in_two_pieces_or_two_heard_as_one_is_correct():
     assert {w["status"] for w in score("I need a pain killer.", heard("I need a painkiller."))["words"]} == {"correct"}
 
 
+def test_a_contraction_heard_for_the_words_in_full_is_correct():
+    result = score("I have been sneezing and I do not feel well.", heard("I've been sneezing and I don't feel well."))
+    assert {w["status"] for w in result["words"]} == {"correct"}
+
+
 def test_nothing_heard_scores_zero_with_every_word_missing():
     result = score("It hurts here.", [])
     assert result["score"] == 0 and result["transcript"] == ""
@@ -89,7 +94,8 @@ def test_a_target_without_words_is_refused():
 
 
 @pytest.mark.parametrize("text, words", [
-    ("Don't take 21 pills!", ["don't", "take", "twenty", "one", "pills"]),
+    ("Don't take 21 pills!", ["do", "not", "take", "twenty", "one", "pills"]),
+    ("I've and I'm, can't, cannot", ["i", "have", "and", "i", "am", "can", "not", "can", "not"]),
     ("A follow-up at 9:30", ["a", "follow", "up", "at", "nine", "thirty"]),
     ("the 1st and 22nd", ["the", "first", "and", "twenty", "second"]),
 ])
