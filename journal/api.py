@@ -66,6 +66,8 @@ class EntryDetailApi(APIView):
 class VoiceEntryApi(APIView):
     """A spoken entry: 202 at once; a worker transcribes it and saves the entry ('journal.voice_ready' follows)."""
 
+    throttle_scope = "voice"
+
     @extend_schema(request={"multipart/form-data": VoiceEntryInputSerializer}, responses={202: VoiceJobSerializer})
     def post(self, request):
         data = VoiceEntryInputSerializer(data=request.data)

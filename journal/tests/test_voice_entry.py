@@ -85,3 +85,14 @@ def test_a_job_id_that_is_not_one_we_issue_is_404_even_where_a_cache_key_matches
     response = patient_api.get(f"{URL}/{job['job_id']}{suffix}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_recordings_are_throttled_per_user(patient_api, other_patient_api, whisper, settings):
+    allowed = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["voice"].split("/")[0])
+
+    def upload(api):
+        audio = SimpleUploadedFile("a.wav", spoken("Short note."), content_type="audio/wav")
+        return api.post(URL, {"audio": audio}, format="multipart").status_code
+
+    assert [upload(patient_api) for _ in range(allowed + 1)] == [202] * allowed + [429]
+    assert upload(other_patient_api) == 202
