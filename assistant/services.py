@@ -4,6 +4,7 @@ streams.py) that the websocket, SSE and plain-HTTP readers all tail: one streami
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import markdown
 import nh3
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -293,6 +295,8 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
     reply whose earlier run died mid-way is closed as an error rather than written twice. `model`
     is tried first (a hand-over from an io worker to a local model's workers). A grounded session's reply is
     written from retrieved sources and checked against them before it is saved."""
+    # Kept by the task itself: the GPU's solo pool enforces no time limit.
+    deadline = time.monotonic() + settings.CELERY_TASK_SOFT_TIME_LIMIT
     reply = Message.objects.select_related("session__owner", "reply_to").filter(
         pk=message_id, status=Message.Status.STREAMING).first()
     if reply is None:
@@ -342,6 +346,8 @@ def reply_generate(*, message_id: int, model: str | None = None) -> None:
             if writer.cancelled:
                 stream.close()
                 break
+            if time.monotonic() > deadline:
+                raise SoftTimeLimitExceeded
     except StreamInterrupted as exc:
         status, error = Message.Status.CUT, exc
     except SoftTimeLimitExceeded:

@@ -1,6 +1,7 @@
 import socket
 import subprocess
 import threading
+import time
 
 import pytest
 import redis
@@ -76,3 +77,19 @@ def test_a_redis_error_mid_reply_closes_the_model_request_and_saves_the_text_so_
     assert reply.content.startswith("word0 ") and "word39" not in reply.content
     assert model_server.wait_for_disconnect(timeout=5), "the model kept writing to a reply no one would see"
     assert model_server.requests[0].tokens_sent < 40
+
+
+def test_a_reply_past_its_deadline_is_cut_by_the_task_itself(session, chat_model, model_server, settings):
+    # As on the GPU's solo pool, which enforces no time limit: the task is its own clock.
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 1
+    model_server.reply = [f"word{i} " for i in range(60)]
+    model_server.token_delay = 0.1
+    question = session.messages.create(role=Message.Role.USER, content="Hello")
+    reply = session.messages.create(role=Message.Role.ASSISTANT, status=Message.Status.STREAMING, reply_to=question)
+    started = time.monotonic()
+    services.reply_generate(message_id=reply.pk)
+    assert time.monotonic() - started < 4
+    reply.refresh_from_db()
+    assert reply.status == "cut" and reply.finish_reason == "timeout"
+    assert reply.content.startswith("word0 ") and "word59" not in reply.content
+    assert model_server.wait_for_disconnect(timeout=5)
