@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 from meditrack.accounts import services
 from meditrack.accounts.authentication import TokenAuthentication
 from meditrack.accounts.serializers import (
+    InvitationSerializer,
     SignupSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -65,6 +67,16 @@ class LogoutAllApi(TokenHolderApi):
     def post(self, request):
         services.tokens_revoke_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationCreateApi(APIView):
+    @extend_schema(request=None, responses={201: InvitationSerializer},
+                   summary="Invite the patient to link this record to their account (a single-use, expiring link)")
+    def post(self, request, patient_id):
+        token, invitation = services.invitation_create(clinician=request.user, patient_id=patient_id)
+        url = request.build_absolute_uri(reverse("invitation", args=[token]))
+        return Response(InvitationSerializer({"url": url, "expires_at": invitation.expires_at}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class MeApi(APIView):

@@ -103,3 +103,19 @@ class AccessRecord(models.Model):
 
     def __str__(self):
         return f"{self.actor_email} {self.method} {self.route} {self.record} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Invitation(models.Model):
+    """A clinician's single-use, expiring link by which a patient's own account reaches their record.
+    Only the token's hash is stored: the link exists in the invitation's message alone."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="invitations")
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Invitation to {self.patient_id}"

@@ -31,3 +31,8 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     expiry = serializers.DateTimeField()
     user = UserSerializer()
+
+
+class InvitationSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The link to send the patient; it is shown only now.")
+    expires_at = serializers.DateTimeField()

@@ -1,6 +1,8 @@
 import functools
+import hashlib
+import secrets
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -9,10 +11,13 @@ from django.contrib.auth import authenticate, password_validation, user_logged_i
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from knox.models import AuthToken
 
-from meditrack.accounts.models import User, normalize_email
+from meditrack.accounts.models import Invitation, User, normalize_email
 from meditrack.errors import ApplicationError
+from meditrack.patients.models import Patient
+from meditrack.patients.selectors import patient_get
 
 DUPLICATE_EMAIL = "An account with this email already exists."
 
@@ -96,3 +101,51 @@ def user_group(user_id: int) -> str:
 def user_notify(*, user_id: int, event: dict) -> None:
     """Push an event to every open /ws/notifications/ socket of this user, and only theirs."""
     async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "event": event})
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, clinician: User, patient_id: str) -> tuple[str, Invitation]:
+    """A new invitation to a record the clinician reaches and manages, not yet linked to an account.
+    Returns the token, which is stored only as its hash."""
+    from meditrack.patients.services import may_manage_patients  # it imports this module
+
+    patient = patient_get(user=clinician, patient_id=patient_id)
+    if not may_manage_patients(user=clinician):
+        raise ApplicationError("Only the patient's clinicians invite.", code="permission_denied", status_code=403)
+    if patient.user_id is not None:
+        raise ApplicationError("This record already belongs to an account.", code="already_linked",
+                               status_code=409)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(patient=patient, created_by=clinician,
+                                           token_hash=invitation_token_hash(token),
+                                           expires_at=timezone.now() + INVITATION_LIFETIME)
+    return token, invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str) -> Invitation:
+    """Links the invited record to this patient's account, once: the invitation is spent."""
+    invitation = (Invitation.objects.select_for_update().select_related("patient")
+                  .filter(token_hash=invitation_token_hash(token), accepted_at__isnull=True,
+                          expires_at__gt=timezone.now()).first())
+    if invitation is None:
+        raise ApplicationError("This invitation is used, expired or unknown.", code="invitation_gone",
+                               status_code=410)
+    if user.role != User.Role.PATIENT:
+        raise ApplicationError("Only a patient's account accepts an invitation.", code="permission_denied",
+                               status_code=403)
+    patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
+    if patient.user_id is not None or hasattr(user, "patient_record"):
+        raise ApplicationError("This record or this account is already linked.", code="already_linked",
+                               status_code=409)
+    patient.user = user
+    patient.save(update_fields=["user"])
+    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    return invitation

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     # Django's own password views; the names are the ones they redirect to.
     path("password/change/", auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
          name="password_change"),

@@ -10,6 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from meditrack.accounts import services
 from meditrack.accounts.api import SignupApi
 from meditrack.accounts.forms import ProfileForm, SignupForm
+from meditrack.errors import ApplicationError
 
 
 def address_throttled(request) -> bool:
@@ -58,6 +59,21 @@ def signup(request):
             messages.success(request, "Welcome to MediTrack.")
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """Nothing of the record shows before the invitation is accepted: the link alone proves nothing
+    about who holds it, beyond being signed in."""
+    if request.method == "POST":
+        try:
+            services.invitation_accept(user=request.user, token=token)
+        except ApplicationError as exc:
+            return render(request, "accounts/invitation.html", {"error": exc.detail}, status=exc.status_code)
+        messages.success(request, "Your health record is now linked to your account.")
+        return redirect("home")
+    return render(request, "accounts/invitation.html")
 
 
 @login_required
