@@ -33,6 +33,7 @@ from meditrack.inference.errors import BadInput, InferenceError, ModelUnavailabl
 from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.redis_clients import sync_client
+from speech import services as speech
 
 logger = logging.getLogger("meditrack.journal")
 
@@ -190,6 +191,9 @@ def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None
     if len(audio) > MAX_AUDIO_BYTES:
         raise ApplicationError("A recording is limited to 10 MB.", code="too_large", status_code=413,
                                fields={"audio": ["At most 10 MB."]})
+    # Not audio, or longer than the limit, from its container and packets: decoded on a worker, a small file
+    # could otherwise grow to hours of samples.
+    speech.audio_check(data=audio)
     written_at = _checked_written_at(written_at or timezone.now())
     _check_mood(mood)
     queue = inference.queue_for(tier=owner.tier, task=Task.ASR)

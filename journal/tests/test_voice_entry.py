@@ -5,10 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from journal import selectors, services
 from journal.models import JournalEntry
+from meditrack.celery import QUEUES
 from meditrack.inference.backends.builtin import BuiltinBackend
 from meditrack.inference.types import BackendName, ModelSpec, Task
 from meditrack.testing.factories import model, serve, tier
 from meditrack.testing.waiting import wait_until
+from speech.tests.recordings import encoded, flac_claiming
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/journal/entries/voice"
@@ -96,3 +98,16 @@ def test_recordings_are_throttled_per_user(patient_api, other_patient_api, whisp
 
     assert [upload(patient_api) for _ in range(allowed + 1)] == [202] * allowed + [429]
     assert upload(other_patient_api) == 202
+
+
+@pytest.mark.parametrize("make, status, code", [
+    (lambda limit: encoded(limit + 30, rate=8000, silent=True), 413, "too_long"),
+    (lambda limit: flac_claiming(encoded(1, rate=8000), seconds=10 * 3600, rate=8000), 413, "too_long"),
+    (lambda limit: b"not a recording at all", 415, "unsupported_media_type"),
+])
+def test_a_recording_is_probed_before_it_is_kept_or_queued(patient_api, whisper, queued_tasks, settings, make, status,
+                                                           code):
+    audio = SimpleUploadedFile("a.flac", make(settings.SPEECH_MAX_DURATION_S), content_type="audio/flac")
+    response = patient_api.post(URL, {"audio": audio}, format="multipart")
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    assert not [task for queue in QUEUES for task in queued_tasks(queue)]
