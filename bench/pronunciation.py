@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spoken import espeak  # noqa: E402
+from spoken import espeak, listener  # noqa: E402
 from stack import run_with_services  # noqa: E402
 
 TARGET = 0.9
@@ -88,13 +88,9 @@ def exact_statuses(target: str, heard: str) -> list[bool]:
 
 
 def measure() -> None:
-    from meditrack.accounts.models import User
-    from meditrack.testing.factories import model, serve, tier
     from speech import pronunciation, services
 
-    user, _ = User.objects.get_or_create(email="pronunciation-bench@meditrack.local")
-    serve(tier("standard", rpm=1_000_000), model("whisper-tiny-en", task="asr", backend="local",
-                                                 model_id="pkg:whisper-tiny.en", queue="gpu", timeout_s=300))
+    user = listener("pronunciation-bench@meditrack.local")
     started = time.perf_counter()
 
     def heard(said: str) -> dict:

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # before this script's folder: `speech` is the app, not this file
 
-from spoken import RATE, VOICE, espeak  # noqa: E402
+from spoken import RATE, VOICE, espeak, listener  # noqa: E402
 from stack import run_with_services  # noqa: E402
 
 # clip length in seconds: times each path runs it (short clips vary most on a shared machine)
-REPEATS = {5: 9, 30: 3, 120: 2}
+REPEATS = {5: 15, 30: 4, 120: 2}
 RTF_TARGET, RATIO_TARGET, WER_TARGET = 0.12, 0.95, 0.05
 
 HELD_OUT = [
@@ -116,18 +116,13 @@ def bare_model():
 def measure() -> None:
     import jiwer
 
-    from meditrack.accounts.models import User
     from meditrack.celery import app as celery_app
     from meditrack.procfile import running
-    from meditrack.testing.factories import model, serve, tier
     from meditrack.testing.waiting import wait_until
     from speech import audio, services
     from speech.pronunciation import normalise
 
-    user, _ = User.objects.get_or_create(email="speech-bench@meditrack.local")
-    # A high rpm: the bench measures transcription, not the tier's per-user limit.
-    serve(tier("standard", rpm=1_000_000), model("whisper-tiny-en", task="asr", backend="local",
-                                                 model_id="pkg:whisper-tiny.en", queue="gpu", timeout_s=300))
+    user = listener("speech-bench@meditrack.local")
     started = time.perf_counter()
     spoken = [audio.decode(espeak(sentence), max_duration_s=60) for sentence in HELD_OUT]
     clips = {seconds: clip_of(seconds, spoken) for seconds in REPEATS}

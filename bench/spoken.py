@@ -12,3 +12,14 @@ def espeak(text: str) -> bytes:
     spec = ModelSpec(slug="espeak-ng", task=Task.TTS, backend=BackendName.BUILTIN, model_id="espeak-ng",
                      params={"voice": VOICE, "rate": RATE})
     return BuiltinBackend().synthesize(spec, text).audio
+
+
+def listener(email: str):
+    """A user whose tier hears with the packaged Whisper tiny.en on the gpu queue, with no per-minute limit to
+    speak of: the benchmarks measure transcription, not the tier's limits."""
+    from meditrack.accounts.models import User
+    from meditrack.testing.factories import model, serve, tier
+
+    serve(tier("standard", rpm=1_000_000), model("whisper-tiny-en", task="asr", backend="local",
+                                                 model_id="pkg:whisper-tiny.en", queue="gpu", timeout_s=300))
+    return User.objects.get_or_create(email=email)[0]
