@@ -39,6 +39,7 @@ PURE = [
     "speech.audio",
     "speech.phonemes",
     "speech.pronunciation",
+    "speech.srs",
 ]
 
 # The project package's __init__ starts the Celery app (Django's convention); a pure module's own imports are what
