@@ -238,6 +238,9 @@ STORAGES = {
 SPEECH_MAX_UPLOAD_BYTES = env_int("SPEECH_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 SPEECH_MAX_DURATION_S = env_int("SPEECH_MAX_DURATION_S", 300)
 SPEECH_MAX_SYNTHESIS_CHARS = env_int("SPEECH_MAX_SYNTHESIS_CHARS", 1000)
+# A practice turn's coach: a model still writing after this many seconds is stopped and the rule-based coach
+# answers, so a patient waits seconds, not minutes, for a slow or busy model.
+PRACTICE_COACH_WAIT_S = env_int("PRACTICE_COACH_WAIT_S", 15)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -225,7 +226,8 @@ def _coach_answer(*, owner, checked: Turn, step: Step) -> tuple[CoachReply, str,
 
     try:
         answer = inference.chat_json(user=owner, messages=coach.coach_messages(checked, step), schema=CoachReply,
-                                     fallback=fallback, max_new_tokens=COACH_MAX_NEW_TOKENS)
+                                     fallback=fallback, max_new_tokens=COACH_MAX_NEW_TOKENS,
+                                     within_s=settings.PRACTICE_COACH_WAIT_S)
     except (InferenceError, ApplicationError) as exc:  # over the user's model limit, or a model it may not use
         logger.warning("practice coach fell back", extra={"reason": exc.code})
         return fallback(), PracticeTurn.CoachSource.FALLBACK, ""

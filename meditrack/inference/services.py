@@ -157,10 +157,15 @@ class ChatReply:
 
 
 def chat_complete(*, user, messages: list[ChatMessage], model: str | None = None,
-                  max_new_tokens: int | None = None) -> ChatReply:
+                  max_new_tokens: int | None = None, deadline: float | None = None) -> ChatReply:
+    """The whole reply. Past `deadline` (time.monotonic()) the model is stopped and the reply ends 'timeout'."""
     stream = chat_stream(user=user, messages=messages, model=model, max_new_tokens=max_new_tokens)
+    if deadline is not None and time.monotonic() >= deadline:
+        stream.close("timeout")
     for _ in stream:
-        pass
+        if deadline is not None and time.monotonic() >= deadline:
+            stream.close("timeout")
+            break
     return ChatReply(text=stream.text, model=stream.model, finish_reason=stream.finish_reason,
                      tokens_in=stream.tokens_in, tokens_out=stream.tokens_out)
 
@@ -177,17 +182,26 @@ JSON_REPAIR = ("Your previous answer could not be used: {problem}. Answer again 
 
 
 def chat_json(*, user, messages: list[ChatMessage], schema: type[BaseModel],
-              fallback: Callable[[], BaseModel], max_new_tokens: int | None = None) -> StructuredAnswer:
-    """Ask for JSON matching the schema; re-ask once with what was wrong; else the fallback, marked."""
+              fallback: Callable[[], BaseModel], max_new_tokens: int | None = None,
+              within_s: float | None = None) -> StructuredAnswer:
+    """Ask for JSON matching the schema; re-ask once with what was wrong; else the fallback, marked.
+    With `within_s` (someone is waiting for the answer), a model still writing then is stopped and the fallback
+    answers: a slow model must not hold a user longer than its answer is worth."""
+    deadline = time.monotonic() + within_s if within_s is not None else None
     conversation = list(messages)
     model = None
     for attempt in range(2):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         try:
-            reply = chat_complete(user=user, messages=conversation, max_new_tokens=max_new_tokens)
+            reply = chat_complete(user=user, messages=conversation, max_new_tokens=max_new_tokens, deadline=deadline)
         except (ModelUnavailable, BadInput) as exc:
             logger.warning("structured answer fell back", extra={"reason": exc.code})
             break
         model = reply.model
+        if reply.finish_reason == "timeout":
+            logger.info("structured answer fell back", extra={"model": model, "reason": "timeout"})
+            break
         try:
             return StructuredAnswer(value=parse_structured(reply.text, schema), model=model, is_fallback=False)
         except ValueError as exc:

@@ -26,7 +26,7 @@ def open_stream(pieces: Iterator[str]) -> tuple[str, Iterator[str]]:
 
 class ChatStream:
     """Iterate for the text pieces. Afterwards: text, finish_reason ('stop', 'length', 'repetition',
-    'cancelled'), tokens_out, time_to_first_token_s, duration_s. close() stops the model."""
+    'cancelled', 'timeout'), tokens_out, time_to_first_token_s, duration_s. close() stops the model."""
 
     def __init__(self, *, spec: ModelSpec, first: str, rest: Iterator[str], max_new_tokens: int,
                  tokens_in: int, counter: TokenCounter | None, started: float,

@@ -134,6 +134,22 @@ def test_a_model_that_writes_junk_twice_leaves_the_rule_based_coach(patient_api,
     assert patient_api.get(f"{SESSIONS}/{session['id']}").json()["attempt"] == 2
 
 
+def test_a_coach_model_too_slow_to_wait_for_is_stopped_and_the_rule_based_coach_answers(
+        patient_api, lessons, voices, chat_model, model_server, worker, settings):
+    settings.PRACTICE_COACH_WAIT_S = 1
+    model_server.reply = [json.dumps(MODEL_ANSWER)[:10]] + [" "] * 600
+    model_server.token_delay = 0.05  # half a minute of answer
+    session = start(patient_api, lessons["Describing symptoms"])
+
+    response = patient_api.post(f"{SESSIONS}/{session['id']}/turns", {"text": FIRST}, format="json")
+
+    assert response.status_code == 201, response.content
+    turn = response.json()
+    assert turn["coach_source"] == "fallback" and turn["next_target"] == SECOND
+    assert model_server.count("/v1/chat/completions") == 1
+    assert model_server.wait_for_disconnect()
+
+
 def test_a_spoken_turn_is_heard_scored_and_answered_with_the_coachs_voice(patient_api, patient, lessons, voices,
                                                                           worker):
     session = start(patient_api, lessons["Describing symptoms"])

@@ -152,6 +152,20 @@ def test_json_answers_fall_back_visibly_after_the_second_miss(model_server, pati
     assert len(model_server.requests) == 2
 
 
+def test_a_json_answer_still_being_written_at_its_deadline_stops_the_model_and_falls_back(model_server, patient):
+    serve(tier("standard"), loopback(model_server, "chat"))
+    model_server.reply = ['{"mood": '] + ['"very '] * 200 + ['good", "score": 7}']
+    model_server.token_delay = 0.05  # ten seconds of answer
+
+    answer = services.chat_json(user=patient, messages=ASK, schema=Mood, fallback=lambda: Mood(mood="?", score=0),
+                                within_s=1.0)
+
+    assert answer.is_fallback and answer.value.mood == "?"
+    assert len(model_server.requests) == 1  # no re-ask once the time is up
+    assert model_server.wait_for_disconnect()
+    assert model_server.requests[0].tokens_sent < 100
+
+
 def test_each_call_logs_one_json_line_without_the_users_text(model_server, patient, caplog):
     serve(tier("standard"), loopback(model_server, "chat"))
     with caplog.at_level(logging.INFO, logger="meditrack.inference"):
