@@ -15,6 +15,7 @@ from journal.serializers import (
     VoiceEntryInputSerializer,
     VoiceJobSerializer,
 )
+from speech import services as speech
 
 
 class EntryListApi(generics.ListAPIView):
@@ -73,7 +74,7 @@ class VoiceEntryApi(APIView):
         data = VoiceEntryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        audio = fields.pop("audio").read(services.MAX_AUDIO_BYTES + 1)
+        audio = speech.upload_read(upload=fields.pop("audio"))
         job = services.voice_entry_submit(owner=request.user, audio=audio, **fields)
         return Response(VoiceJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

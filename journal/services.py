@@ -34,6 +34,7 @@ from meditrack.inference.selectors import tier_plan
 from meditrack.inference.types import ChatMessage, Task
 from meditrack.redis_clients import sync_client
 from speech import services as speech
+from speech.models import AudioClip
 
 logger = logging.getLogger("meditrack.journal")
 
@@ -173,45 +174,43 @@ def _crisis_announce(*, entry: JournalEntry) -> None:
 
 # ---- spoken entries
 
-MAX_AUDIO_BYTES = 10 * 1024 * 1024
 VOICE_TTL = 3600
-
-
-def _audio_key(job_id: str) -> str:
-    return f"{selectors.voice_job_key(job_id)}:audio"
+# Runs that died holding a recording (their worker killed, say by a decoder's memory) before it is given up.
+MAX_LOST_VOICE_RUNS = 3
 
 
 def voice_entry_submit(*, owner: User, audio: bytes, written_at: datetime | None = None, mood: int | None = None,
                        shared_with_care_team: bool = False) -> dict:
-    """Keep the recording in Redis for a worker to transcribe (never in the database, gone within the hour) and
-    queue it; the entry is saved from the transcript. Returns the job's status, as selectors.voice_entry_status
-    reads it."""
-    if not audio:
-        raise ApplicationError("The recording is empty.", fields={"audio": ["Empty file."]})
-    if len(audio) > MAX_AUDIO_BYTES:
-        raise ApplicationError("A recording is limited to 10 MB.", code="too_large", status_code=413,
-                               fields={"audio": ["At most 10 MB."]})
+    """Keep the recording as the owner's clip in media storage (never in the broker's Redis; removed once
+    transcribed) and queue its transcription; the entry is saved from the transcript. Returns the job's status,
+    as selectors.voice_entry_status reads it."""
     # Not audio, or longer than the limit, from its container and packets: decoded on a worker, a small file
     # could otherwise grow to hours of samples.
-    speech.audio_check(data=audio)
+    info = speech.audio_check(data=audio)
     written_at = _checked_written_at(written_at or timezone.now())
     _check_mood(mood)
     queue = inference.queue_for(tier=owner.tier, task=Task.ASR)
     job_id = uuid.uuid4().hex
-    status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk}
+    recording = speech.clip_save(owner=owner, data=audio, info=info)
+    status = {"job_id": job_id, "status": "transcribing", "entry_id": None, "owner_id": owner.pk,
+              "clip_id": recording.pk, "running": False, "lost_runs": 0}
     cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
-    cache.set(_audio_key(job_id), audio, VOICE_TTL)
     from journal.tasks import transcribe_voice_entry
+
+    def undo() -> None:
+        cache.delete(selectors.voice_job_key(job_id))
+        speech.clip_delete(clip=recording)
 
     enqueue(transcribe_voice_entry, queue=queue,
             kwargs={"job_id": job_id, "written_at": written_at.isoformat(), "mood": mood,
-                    "shared_with_care_team": shared_with_care_team},
-            undo=lambda: cache.delete_many([selectors.voice_job_key(job_id), _audio_key(job_id)]))
+                    "shared_with_care_team": shared_with_care_team}, undo=undo)
     return status
 
 
 def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, shared_with_care_team: bool) -> None:
-    """Transcribe a recording and save it as an entry, once: a redelivered task finds the job done."""
+    """Transcribe a recording and save it as an entry, once: a redelivered task finds the job done. A run that
+    finds the one before it never finished (its worker died) counts it; MAX_LOST_VOICE_RUNS such and the job
+    fails, rather than killing workers for ever."""
     status = cache.get(selectors.voice_job_key(job_id))
     if status is None or status["status"] != "transcribing":
         return
@@ -219,15 +218,24 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
     if saved is not None:  # a run that died after saving the entry
         _voice_done(status, saved)
         return
-    audio = cache.get(_audio_key(job_id))
-    owner = User.objects.get(pk=status["owner_id"])
-    _, transcript = inference.speech_transcribe(user=owner, audio=audio)
+    if status["running"]:
+        status["lost_runs"] += 1
+        if status["lost_runs"] >= MAX_LOST_VOICE_RUNS:
+            logger.error("voice entry given up: its runs kept dying", extra={"runs": status["lost_runs"]})
+            _voice_failed(status, code="worker_lost")
+            return
+    status["running"] = True
+    cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
+    try:
+        owner, audio = speech.clip_read(clip_id=status["clip_id"])
+        _, transcript = inference.speech_transcribe(user=owner, audio=audio)
+    except Exception:  # an error ends this run cleanly: it is retried or failed, not counted as lost
+        status["running"] = False
+        cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
+        raise
     text = transcript.text.strip()
     if not text:
-        status.update(status="failed", error="no_speech")
-        cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
-        user_notify(user_id=owner.pk, event={"type": "journal.voice_failed", "job_id": job_id,
-                                             "message": "No speech was heard in the recording."})
+        _voice_failed(status, code="no_speech", message="No speech was heard in the recording.")
         return
     entry = entry_create(owner=owner, text=text, written_at=datetime.fromisoformat(written_at), mood=mood,
                          source=JournalEntry.Source.VOICE, shared_with_care_team=shared_with_care_team,
@@ -235,14 +243,28 @@ def voice_entry_transcribe(*, job_id: str, written_at: str, mood: int | None, sh
     _voice_done(status, entry.pk)
 
 
+def _recording_discard(status: dict) -> None:
+    recording = AudioClip.objects.filter(pk=status["clip_id"]).first()
+    if recording is not None:
+        speech.clip_delete(clip=recording)
+
+
 def _voice_done(status: dict, entry_id: int) -> None:
     job_id = status["job_id"]
-    status.update(status="done", entry_id=entry_id)
+    status.update(status="done", entry_id=entry_id, running=False)
     cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
-    cache.delete(_audio_key(job_id))
+    _recording_discard(status)
     user_notify(user_id=status["owner_id"], event={"type": "journal.voice_ready", "job_id": job_id,
                                                    "entry_id": entry_id,
                                                    "message": "Your spoken entry is in your journal."})
+
+
+def _voice_failed(status: dict, *, code: str, message: str = "The recording could not be transcribed.") -> None:
+    status.update(status="failed", error=code, running=False)
+    cache.set(selectors.voice_job_key(status["job_id"]), status, VOICE_TTL)
+    _recording_discard(status)
+    user_notify(user_id=status["owner_id"], event={"type": "journal.voice_failed", "job_id": status["job_id"],
+                                                   "message": message})
 
 
 def voice_entry_failed(*, job_id: str, code: str) -> None:
@@ -250,10 +272,7 @@ def voice_entry_failed(*, job_id: str, code: str) -> None:
     status = cache.get(selectors.voice_job_key(job_id))
     if status is None or status["status"] != "transcribing":
         return
-    status.update(status="failed", error=code)
-    cache.set(selectors.voice_job_key(job_id), status, VOICE_TTL)
-    user_notify(user_id=status["owner_id"], event={"type": "journal.voice_failed", "job_id": job_id,
-                                                   "message": "The recording could not be transcribed."})
+    _voice_failed(status, code=code)
 
 
 # ---- crisis

@@ -1,13 +1,11 @@
 """Speech over HTTP: transcription, synthesis, pronunciation, and clips served to their owner only."""
 
-from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meditrack.errors import ApplicationError
 from speech import selectors, services
 from speech.serializers import (
     ClipSerializer,
@@ -19,21 +17,13 @@ from speech.serializers import (
 )
 
 
-def _recording(upload) -> bytes:
-    """The upload's bytes, refused (413) by its declared size before they are read."""
-    limit = settings.SPEECH_MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        detail = f"The recording is larger than the limit of {limit / (1024 * 1024):g} MB."
-        raise ApplicationError(detail, code="too_large", status_code=413, fields={"audio": [detail]})
-    return upload.read(limit + 1)
-
-
 class TranscribeApi(APIView):
     @extend_schema(request={"multipart/form-data": TranscribeInputSerializer}, responses=TranscriptSerializer)
     def post(self, request):
         data = TranscribeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        transcript = services.transcription_request(user=request.user, data=_recording(data.validated_data["audio"]),
+        audio = services.upload_read(upload=data.validated_data["audio"])
+        transcript = services.transcription_request(user=request.user, data=audio,
                                                     language=data.validated_data.get("language"))
         return Response(TranscriptSerializer(transcript).data)
 
@@ -52,8 +42,8 @@ class PronunciationApi(APIView):
     def post(self, request):
         data = PronunciationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.pronunciation_request(user=request.user, data=_recording(data.validated_data["audio"]),
-                                                text=data.validated_data["text"])
+        audio = services.upload_read(upload=data.validated_data["audio"])
+        result = services.pronunciation_request(user=request.user, data=audio, text=data.validated_data["text"])
         return Response(PronunciationSerializer(result).data)
 
 

@@ -152,7 +152,7 @@ def practice_turn_request(*, session: PracticeSession, text: str = "", audio: by
     turn = practice_turn_submit(session=session, text=text, audio=audio)
     queue = _turn_queue(tier=session.owner.tier, spoken=turn.recording_id is not None)
     try:
-        speech._on_worker(practice_turn, queue=queue, kwargs={"turn_id": turn.pk})
+        speech.worker_run(practice_turn, queue=queue, kwargs={"turn_id": turn.pk})
     except (ApplicationError, InferenceError) as exc:  # the worker failed it already, unless none answered
         practice_turn_fail(turn_id=turn.pk, error=exc)
         raise

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from meditrack.errors import ApplicationError
 from speech import practice, practice_selectors
-from speech.api import _recording
+from speech import services as speech
 from speech.practice_serializers import (
     LessonListSerializer,
     LessonSerializer,
@@ -111,7 +111,7 @@ class TurnCreateApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data.get("audio")
         turn = practice.practice_turn_request(session=session, text=data.validated_data.get("text", ""),
-                                              audio=_recording(upload) if upload else None)
+                                              audio=speech.upload_read(upload=upload) if upload else None)
         return Response(PracticeTurnSerializer(turn).data, status=status.HTTP_201_CREATED)
 
 

@@ -30,12 +30,23 @@ def _refused(exc: AudioRejected, field: str = "audio") -> ApplicationError:
     return ApplicationError(exc.detail, code=exc.code, status_code=exc.status, fields={field: [exc.detail]})
 
 
+def upload_read(*, upload) -> bytes:
+    """An uploaded recording's bytes, refused (413) by its declared size before they are read."""
+    if upload.size > settings.SPEECH_MAX_UPLOAD_BYTES:
+        raise _too_large()
+    return upload.read(settings.SPEECH_MAX_UPLOAD_BYTES + 1)
+
+
+def _too_large() -> ApplicationError:
+    limit = settings.SPEECH_MAX_UPLOAD_BYTES / (1024 * 1024)
+    return _refused(AudioRejected("too_large", f"The recording is larger than the limit of {limit:g} MB.", 413))
+
+
 def audio_check(*, data: bytes) -> AudioInfo:
     """The recording's format and duration from its container, within the limits (413, 415, 400), before any
     decoding."""
     if len(data) > settings.SPEECH_MAX_UPLOAD_BYTES:
-        limit = settings.SPEECH_MAX_UPLOAD_BYTES / (1024 * 1024)
-        raise _refused(AudioRejected("too_large", f"The recording is larger than the limit of {limit:g} MB.", 413))
+        raise _too_large()
     try:
         return audio.probe(data, max_duration_s=settings.SPEECH_MAX_DURATION_S)
     except AudioRejected as exc:
@@ -129,22 +140,23 @@ def worker_answer(work: Callable[[], object]) -> dict:
                           "retry_after": exc.retry_after}}
 
 
-def _clip_bytes(clip_id: int) -> tuple[AudioClip, bytes]:
+def clip_read(*, clip_id: int) -> tuple:
+    """A clip's owner and bytes, for a worker; 410 when the clip is gone (its request gave up and took it back)."""
     clip = AudioClip.objects.select_related("owner").filter(pk=clip_id).first()
-    if clip is None:  # the request gave up waiting and took its recording back
+    if clip is None:
         raise ApplicationError("The recording is gone.", code="gone", status_code=410)
     with clip.file.open("rb") as stored:
-        return clip, stored.read()
+        return clip.owner, stored.read()
 
 
 def clip_transcribe(*, clip_id: int, language: str | None = None) -> dict:
-    clip, data = _clip_bytes(clip_id)
-    return speech_transcribe(user=clip.owner, data=data, language=language)
+    owner, data = clip_read(clip_id=clip_id)
+    return speech_transcribe(user=owner, data=data, language=language)
 
 
 def clip_assess(*, clip_id: int, text: str) -> dict:
-    clip, data = _clip_bytes(clip_id)
-    return pronunciation_assess(user=clip.owner, data=data, text=text)
+    owner, data = clip_read(clip_id=clip_id)
+    return pronunciation_assess(user=owner, data=data, text=text)
 
 
 def user_synthesize(*, user_id: int, text: str, voice: str | None = None, speed: float | None = None) -> int:
@@ -154,7 +166,7 @@ def user_synthesize(*, user_id: int, text: str, voice: str | None = None, speed:
 # ---- from a request: the work on a worker, waited for
 
 
-def _on_worker(task, *, queue: str, kwargs: dict):
+def worker_run(task, *, queue: str, kwargs: dict):
     """The task's result once a worker has run it (following it to the queue whose model serves next), or the
     error it ended with. The request holds no database connection while it waits."""
     for _ in range(2):
@@ -198,7 +210,7 @@ def transcription_request(*, user, data: bytes, language: str | None = None) -> 
     from speech.tasks import transcribe_clip
 
     queue = inference.queue_for(tier=user.tier, task=Task.ASR)
-    return _with_recording(user=user, data=data, work=lambda clip: _on_worker(
+    return _with_recording(user=user, data=data, work=lambda clip: worker_run(
         transcribe_clip, queue=queue, kwargs={"clip_id": clip.pk, "language": language}))
 
 
@@ -207,7 +219,7 @@ def pronunciation_request(*, user, data: bytes, text: str) -> dict:
 
     text = text_check(text=text)
     queue = inference.queue_for(tier=user.tier, task=Task.ASR)
-    return _with_recording(user=user, data=data, work=lambda clip: _on_worker(
+    return _with_recording(user=user, data=data, work=lambda clip: worker_run(
         assess_clip, queue=queue, kwargs={"clip_id": clip.pk, "text": text}))
 
 
@@ -215,6 +227,6 @@ def synthesis_request(*, user, text: str, voice: str | None = None, speed: float
     from speech.tasks import synthesize
 
     text = text_check(text=text)
-    clip_id = _on_worker(synthesize, queue=inference.queue_for(tier=user.tier, task=Task.TTS),
+    clip_id = worker_run(synthesize, queue=inference.queue_for(tier=user.tier, task=Task.TTS),
                          kwargs={"user_id": user.pk, "text": text, "voice": voice, "speed": speed})
     return selectors.clip_get(user=user, clip_id=clip_id)
