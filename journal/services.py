@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import UTC, datetime, time, timedelta
@@ -300,14 +301,18 @@ def analysis_enqueue(*, tier: str) -> None:
     enqueue(analyze_pending, queue=queue, args=(tier,))
 
 
-def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
+def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH, run_id: str | None = None) -> int:
     """Analyse up to batch_size pending entries of the tier's users: one call per model for the whole batch.
 
     On a model failure the claims are released and the error raised (the task retries): the entries stay
     pending, never marked analysed with made-up values. A batch the model refuses as input is split in halves
     until the one entry it refuses is found; that one is marked failed, so it cannot hold up the rest forever.
-    An entry edited meanwhile keeps waiting for the run its edit queued. Returns how many analyses were saved."""
-    claimed = _claim(tier=tier, batch_size=batch_size)
+    An entry edited meanwhile keeps waiting for the run its edit queued. `run_id` (the task's id, which its
+    redelivery keeps) lets a redelivered run take up what its dead predecessor held. Returns how many analyses
+    were saved."""
+    if run_id is not None:
+        _dead_run_claims_expire(run_id=run_id)
+    claimed = _claim(tier=tier, batch_size=batch_size, run_id=run_id)
     if not claimed:
         return 0
     texts = [text for _, _, text, _ in claimed]
@@ -323,7 +328,7 @@ def analysis_run_batch(*, tier: str, batch_size: int = ANALYSIS_BATCH) -> int:
             _requeue_if_pending(tier=tier)
             return 0
         EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=None)
-        return analysis_run_batch(tier=tier, batch_size=len(ids) // 2)
+        return analysis_run_batch(tier=tier, batch_size=len(ids) // 2, run_id=run_id)
     except InferenceError:
         EntryAnalysis.objects.filter(pk__in=[pk for pk, *_ in claimed]).update(claimed_until=None)
         raise
@@ -366,10 +371,27 @@ def _pending(*, tier: str):
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
-def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
+def _run_key(run_id: str) -> str:
+    return f"journal:run:{run_id}"
+
+
+def _dead_run_claims_expire(*, run_id: str) -> None:
+    """This run is a redelivery (its worker was killed mid-batch): the claims its predecessor left are expired
+    now, as their lease would have in ANALYSIS_LEASE, and taken up as a dead run's (see _lost_run_claim). Only
+    claims still holding that run's lease: one released meanwhile, and maybe taken by another worker, is not."""
+    held = sync_client().getdel(_run_key(run_id))
+    if held is not None:
+        lease = json.loads(held)
+        EntryAnalysis.objects.filter(pk__in=lease["ids"], status=EntryAnalysis.Status.PENDING,
+                                     claimed_until=datetime.fromisoformat(lease["until"])).update(
+            claimed_until=timezone.now() - timedelta(microseconds=1))
+
+
+def _claim(*, tier: str, batch_size: int, run_id: str | None = None) -> list[tuple[int, int, str, int]]:
     """Lease a batch of pending analyses: (analysis id, entry id, text, revision) each, oldest first but the least
     tried before the often tried, and no more text than ANALYSIS_BATCH_CHARS unless one entry is longer alone.
-    SKIP LOCKED lets two workers claim at once without waiting on, or taking, each other's rows."""
+    SKIP LOCKED lets two workers claim at once without waiting on, or taking, each other's rows. The lease is
+    kept under run_id in Redis before it commits, so a redelivery of the run finds it."""
     with transaction.atomic():
         pending = _pending(tier=tier).select_for_update(skip_locked=True, of=("self",))
         lost = _lost_run_claim(pending)
@@ -382,8 +404,11 @@ def _claim(*, tier: str, batch_size: int) -> list[tuple[int, int, str, int]]:
                 break
             ids.append(pk)
             total += chars
-        EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=timezone.now() + ANALYSIS_LEASE,
-                                                        attempts=F("attempts") + 1)
+        until = timezone.now() + ANALYSIS_LEASE
+        EntryAnalysis.objects.filter(pk__in=ids).update(claimed_until=until, attempts=F("attempts") + 1)
+        if run_id is not None and ids:
+            sync_client().set(_run_key(run_id), json.dumps({"ids": ids, "until": until.isoformat()}),
+                              ex=ANALYSIS_LEASE)
         return list(EntryAnalysis.objects.filter(pk__in=ids).order_by("pk")
                     .values_list("pk", "entry_id", "entry__text", "entry__revision"))
 

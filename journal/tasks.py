@@ -5,10 +5,10 @@ from meditrack.inference.errors import InferenceError
 
 
 # A model that fails mid-batch: the entries stay pending and the batch is tried again, later and later.
-@shared_task(name="journal.analyze_pending", autoretry_for=(InferenceError,), retry_backoff=5,
+@shared_task(name="journal.analyze_pending", bind=True, autoretry_for=(InferenceError,), retry_backoff=5,
              retry_backoff_max=300, retry_jitter=True, max_retries=8)
-def analyze_pending(tier: str) -> int:
-    return services.analysis_run_batch(tier=tier)
+def analyze_pending(self, tier: str) -> int:
+    return services.analysis_run_batch(tier=tier, run_id=self.request.id)
 
 
 @shared_task(name="journal.requeue_stalled_analyses")
