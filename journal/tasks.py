@@ -1,4 +1,5 @@
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from journal import services
 from meditrack.inference.errors import InferenceError
@@ -24,7 +25,8 @@ def compute_insight(user_id: int, kind: str) -> None:
 class _VoiceTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         # Called once the retries are spent: the user hears it failed instead of waiting for an entry.
-        services.voice_entry_failed(job_id=kwargs["job_id"], code=getattr(exc, "code", "error"))
+        code = "timeout" if isinstance(exc, SoftTimeLimitExceeded) else getattr(exc, "code", "error")
+        services.voice_entry_failed(job_id=kwargs["job_id"], code=code)
 
 
 @shared_task(name="journal.transcribe_voice_entry", base=_VoiceTask, autoretry_for=(InferenceError,),

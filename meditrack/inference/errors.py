@@ -5,6 +5,8 @@ Imports nothing from Django. `status` is the HTTP status the API answers with.
 
 from __future__ import annotations
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 
 class InferenceError(Exception):
     code = "inference_error"
@@ -66,3 +68,8 @@ class ServedElsewhere(ModelUnavailable):
     def __init__(self, detail: str, *, model: str, queue: str):
         super().__init__(detail, model=model)
         self.queue = queue
+
+
+# What a backend lets through as it is: our own errors, and a task's time running out (Celery raises it into the
+# task), which is no failure of the model's.
+RAISED_AS_IS = (InferenceError, SoftTimeLimitExceeded)

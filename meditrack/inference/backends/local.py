@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from meditrack.inference.backends.local_weights import resolve
-from meditrack.inference.errors import BadInput, InferenceError, ModelTimeout, ModelUnavailable, StreamInterrupted
+from meditrack.inference.errors import (
+    RAISED_AS_IS,
+    BadInput,
+    ModelTimeout,
+    ModelUnavailable,
+    StreamInterrupted,
+)
 from meditrack.inference.prompts import render_plain
 from meditrack.inference.types import ChatMessage, Label, ModelSpec, Task, TokenCounter, Transcript, WordTiming
 
@@ -92,7 +98,7 @@ def _load_once(key: tuple, slug: str, load: Callable[[], tuple[Any, int]]) -> An
         started = time.monotonic()
         try:
             value, nbytes = load()
-        except InferenceError:
+        except RAISED_AS_IS:
             raise
         except Exception as exc:  # a load fails in as many ways as there are file formats: all mean "unavailable"
             raise ModelUnavailable(f"cannot load {key[1]}: {exc}", model=slug) from exc
@@ -416,6 +422,8 @@ class LocalBackend:
         model = _whisper(spec)
         try:
             samples = decode_audio(io.BytesIO(audio), sampling_rate=model.feature_extractor.sampling_rate)
+        except RAISED_AS_IS:
+            raise
         except Exception as exc:  # PyAV has an error class for each way a file can be unreadable
             raise BadInput("the audio could not be decoded", model=spec.slug) from exc
         if not samples.size:

@@ -20,6 +20,7 @@ from huggingface_hub.errors import ValidationError as TGIValidationError
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from meditrack.inference.errors import (
+    RAISED_AS_IS,
     BadInput,
     InferenceError,
     ModelAuthError,
@@ -113,7 +114,7 @@ class RemoteBackend:
                 if spec.params.get("chat_template", True) is False:
                     return (yield from self._generate(client, spec, messages, max_new_tokens))
                 return (yield from self._chat_completion(client, spec, messages, max_new_tokens))
-        except InferenceError:
+        except RAISED_AS_IS:
             raise
         except Exception as exc:
             raise translate(exc, spec) from exc
@@ -184,6 +185,8 @@ class RemoteBackend:
             if len(rows) != len(texts):
                 raise ValueError("one result per text expected")
             return [[Label(str(item["label"]), float(item["score"])) for item in row] for row in rows]
+        except RAISED_AS_IS:
+            raise
         except Exception as exc:
             raise translate(exc, spec) from exc
 
@@ -192,6 +195,8 @@ class RemoteBackend:
         try:
             with self._client(spec) as client:
                 return getattr(client, method)(*args, **kwargs)
+        except RAISED_AS_IS:
+            raise
         except Exception as exc:
             raise translate(exc, spec) from exc
 
