@@ -122,13 +122,14 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Scripts, images and media from this site only, and no inline script. Inline styles stay: meters and bars
-# take their widths from a style attribute. data: images are Swagger UI's icons.
+# Scripts, styles, images and media from this site only: no inline script or style attribute (bars take their
+# width from data-width, set by static/js/widths.js). data: images are Swagger UI's icons; its page alone
+# keeps its inline <style> (meditrack/urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -1,5 +1,5 @@
-"""Pages carry a Content-Security-Policy that lets scripts, images and media come from this site only,
-and no template needs inline script to work under it."""
+"""Pages carry a Content-Security-Policy that lets scripts, styles, images and media come from this site only,
+and no template needs inline script or style to work under it."""
 
 import re
 from pathlib import Path
@@ -10,6 +10,7 @@ from django.conf import settings
 pytestmark = pytest.mark.django_db
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -22,6 +23,7 @@ def test_pages_allow_scripts_images_and_media_from_this_site_only(client, path):
     directives = policy(client.get(path))
     assert directives["default-src"] == ["'self'"]
     assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == (["'self'", "'unsafe-inline'"] if path == "/api/docs/" else ["'self'"])
     assert set(directives["img-src"]) <= {"'self'", "data:"}
     assert set(directives["media-src"]) <= {"'self'", "blob:"}
     assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
@@ -38,9 +40,9 @@ def test_the_signed_in_pages_carry_the_policy(patient):
     assert not INLINE_SCRIPT.search(response.content.decode())
 
 
-def test_no_template_has_inline_script_or_event_handlers():
+def test_no_template_has_inline_script_style_or_event_handlers():
     offenders = [str(path) for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
-                 if INLINE_SCRIPT.search(path.read_text()) or INLINE_HANDLER.search(path.read_text())]
+                 if any(inline.search(path.read_text()) for inline in (INLINE_SCRIPT, INLINE_HANDLER, INLINE_STYLE))]
     assert offenders == []
 
 
