@@ -24,6 +24,7 @@ run: install
 	$(EMBEDDED) --var var -- sh -c '\
 	  python manage.py migrate --noinput && \
 	  python manage.py seed_demo --without-debug && \
+	  python manage.py prepare_models && \
 	  echo && echo "  MediTrack is starting on http://127.0.0.1:8000  (Ctrl-C stops everything)" && echo && \
 	  rm -rf var/prometheus && mkdir -p var/prometheus && \
 	  PROMETHEUS_MULTIPROC_DIR=$$PWD/var/prometheus exec honcho start'
