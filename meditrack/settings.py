@@ -262,8 +262,10 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", "60/minute"),
         "user": env("THROTTLE_USER", "600/minute"),
         "auth": env("THROTTLE_AUTH", "10/minute"),
-        # Each recording waits in Redis (up to 10 MB) until a worker transcribes it: a cap per user on that.
+        # Each recording (up to 10 MB) is kept and costs a worker its decoding and a model: a cap per user on
+        # spoken entries, and a looser one on speech work (transcription, synthesis, pronunciation, practice turns).
         "voice": env("THROTTLE_VOICE", "20/hour"),
+        "speech": env("THROTTLE_SPEECH", "240/hour"),
     },
     # REMOTE_ADDR is already the trusted client address: DRF must not read X-Forwarded-For again.
     "NUM_PROXIES": 0,

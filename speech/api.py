@@ -18,6 +18,8 @@ from speech.serializers import (
 
 
 class TranscribeApi(APIView):
+    throttle_scope = "speech"
+
     @extend_schema(request={"multipart/form-data": TranscribeInputSerializer}, responses=TranscriptSerializer)
     def post(self, request):
         data = TranscribeInputSerializer(data=request.data)
@@ -29,6 +31,8 @@ class TranscribeApi(APIView):
 
 
 class SynthesizeApi(APIView):
+    throttle_scope = "speech"
+
     @extend_schema(request=SynthesizeInputSerializer, responses={201: ClipSerializer})
     def post(self, request):
         data = SynthesizeInputSerializer(data=request.data)
@@ -38,6 +42,8 @@ class SynthesizeApi(APIView):
 
 
 class PronunciationApi(APIView):
+    throttle_scope = "speech"
+
     @extend_schema(request={"multipart/form-data": PronunciationInputSerializer}, responses=PronunciationSerializer)
     def post(self, request):
         data = PronunciationInputSerializer(data=request.data)

@@ -99,6 +99,8 @@ class SessionDetailApi(APIView):
 
 
 class TurnCreateApi(APIView):
+    throttle_scope = "speech"
+
     @extend_schema(request={"multipart/form-data": PracticeTurnInputSerializer,
                             "application/json": PracticeTurnInputSerializer},
                    responses={201: PracticeTurnSerializer})

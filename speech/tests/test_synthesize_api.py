@@ -60,3 +60,14 @@ def test_a_5000_character_request_is_400_before_any_model_work(patient_api, noth
 def test_bad_requests_are_400_with_the_field(patient_api, nothing_reaches_a_worker, payload, field):
     response = patient_api.post(URL, payload, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
+
+
+def test_speech_work_is_throttled_per_user(patient_api, other_patient_api, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "speech", "2/hour")
+    blank = {"text": ""}  # refused as blank, but counted: the throttle comes before any work
+
+    assert [patient_api.post(URL, blank, format="json").status_code for _ in range(3)] == [400, 400, 429]
+    assert patient_api.post("/api/v1/speech/transcribe", {}, format="multipart").status_code == 429
+    assert other_patient_api.post(URL, blank, format="json").status_code == 400
