@@ -5,9 +5,15 @@ import pytest
 from django.core.cache import cache
 from django.db import connections
 
+from meditrack.redis_clients import sync_client
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    # Our own Redis keys name rows (chat:stream:<message id>, journal:lost-runs:<analysis id>) and outlive a
+    # session; the test database is new and numbers its rows from 1 again: an earlier session's keys would be
+    # taken for this one's (a reply found already started, an analysis found dead twice).
+    sync_client().flushdb()
     yield
     # The pool keeps connections open, and the test clients' executor threads keep theirs (the test
     # handlers do not close connections when a request finishes): end them all, or the test
