@@ -328,6 +328,9 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: three queues, so GPU workers take only model work and I/O never waits behind it.
 CELERY_BROKER_URL = REDIS_URL
+# A worker whose broker restarts mid-task reconnects instead of exiting (see meditrack.broker). rediss:// keeps
+# kombu's own transport, which turns TLS on from the scheme.
+CELERY_BROKER_TRANSPORT = "meditrack.broker:Transport" if urlsplit(REDIS_URL).scheme == "redis" else None
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
