@@ -266,10 +266,19 @@ def _finish(reply: Message, writer: streams.StreamWriter, *, status: str, conten
                       duration_ms=(stream.duration_s or 0) * 1000)
     # Only a reply still streaming is finished here: the sweeper may have given up on it already.
     Message.objects.filter(pk=reply.pk, status=Message.Status.STREAMING).update(**fields)
-    try:
-        _announce(reply, writer, status=status, code=code, fields=fields, error=error, detail=detail)
-    except RedisError as exc:  # the reply is saved: a reader that reloads finds it
-        logger.error("reply end unannounced", extra={"message_id": reply.pk, "error": type(exc).__name__})
+    # A Redis that restarts is back within seconds: the end is announced then, or a reader that resumes the
+    # reply would wait for it until the stream's reader gives up (15 minutes).
+    give_up_at, wait_s = time.monotonic() + settings.CHAT_END_ANNOUNCE_RETRY_S, 0.5
+    while True:
+        try:
+            _announce(reply, writer, status=status, code=code, fields=fields, error=error, detail=detail)
+            return
+        except RedisError as exc:  # the reply is saved: a reader that reloads finds it
+            if time.monotonic() + wait_s > give_up_at:
+                logger.error("reply end unannounced", extra={"message_id": reply.pk, "error": type(exc).__name__})
+                return
+            time.sleep(wait_s)
+            wait_s = min(wait_s * 2, 5)
 
 
 def _announce(reply: Message, writer: streams.StreamWriter, *, status: str, code: str, fields: dict,

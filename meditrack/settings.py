@@ -242,6 +242,8 @@ SPEECH_MAX_SYNTHESIS_CHARS = env_int("SPEECH_MAX_SYNTHESIS_CHARS", 1000)
 # A practice turn's coach: a model still writing after this many seconds is stopped and the rule-based coach
 # answers, so a patient waits seconds, not minutes, for a slow or busy model.
 PRACTICE_COACH_WAIT_S = env_int("PRACTICE_COACH_WAIT_S", 15)
+# How long a reply's task keeps trying to announce the reply's end while Redis does not answer (a restart).
+CHAT_END_ANNOUNCE_RETRY_S = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -50,6 +50,7 @@ def own_redis(tmp_path):
 def writer_redis(own_redis, settings):
     """own_redis as the Redis the reply's writer uses (the process's client is made once per URL)."""
     settings.REDIS_URL = own_redis[1]
+    settings.CHAT_END_ANNOUNCE_RETRY_S = 0  # it stays down: no use waiting for it
     sync_client.cache_clear()
     yield own_redis
     sync_client.cache_clear()
