@@ -9,9 +9,11 @@ An app whose errors must stay free of Django (the inference layer's) gives them 
 import logging
 from typing import Protocol, runtime_checkable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions, status
@@ -58,7 +60,35 @@ def _fields_and_detail(data) -> tuple[dict, str]:
     return fields, general[0] if general else "Invalid input."
 
 
+# The database does not answer (stopped, restarting, out of connections: the pool's wait ran out).
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+UNAVAILABLE_DETAIL = "The service is briefly unavailable. Please try again in a moment."
+UNAVAILABLE_RETRY_AFTER_S = 10
+
+
+def _database_down(request, exc: Exception) -> None:
+    # The rest of the request must not try the database again (each try waits DB_POOL_TIMEOUT_S): its user is
+    # anonymous from here on, so no page, audit or log looks one up.
+    logger.warning("database unavailable", extra={"path": request.path, "error": type(exc).__name__})
+    request.user = AnonymousUser()
+
+
+def database_unavailable(request, exc: Exception):
+    """503 for a request the database did not answer, in the one error shape or as a page."""
+    _database_down(request, exc)
+    if _wants_json(request):
+        response = JsonResponse(error_body("unavailable", UNAVAILABLE_DETAIL), status=503)
+    else:
+        response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_S)
+    return response
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, DATABASE_ERRORS):
+        _database_down(context["request"]._request, exc)
+        return Response(error_body("unavailable", UNAVAILABLE_DETAIL), status=503,
+                        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)})
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
     if isinstance(exc, AnsweringError):

@@ -2,9 +2,11 @@ import logging
 import time
 from zoneinfo import ZoneInfo
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
+
+from meditrack.errors import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger("meditrack.access")
 
@@ -53,3 +55,37 @@ def user_time_zone(get_response):
             with timezone.override(ZoneInfo(user.time_zone) if user.is_authenticated else None):
                 return get_response(request)
     return middleware
+
+
+class DatabaseUnavailableMiddleware:
+    """A request the database does not answer gets a 503 (meditrack.errors.database_unavailable) after one wait
+    for it, not a 500 after one wait per look at its user: the session and the user are read here first
+    (user_time_zone reads them anyway), and a view's database error is answered the same way."""
+
+    sync_capable = async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        try:
+            request.user.is_authenticated  # noqa: B018 (reads them)
+        except DATABASE_ERRORS as exc:
+            return database_unavailable(request, exc)
+        return self.get_response(request)
+
+    async def _acall(self, request):
+        try:
+            await request.auser()
+        except DATABASE_ERRORS as exc:
+            return await sync_to_async(database_unavailable)(request, exc)
+        return await self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return database_unavailable(request, exception)
+        return None

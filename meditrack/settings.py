@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "meditrack.middleware.DatabaseUnavailableMiddleware",
     "meditrack.accounts.middleware.access_audit",
     "meditrack.middleware.user_time_zone",
     "django.contrib.messages.middleware.MessageMiddleware",
