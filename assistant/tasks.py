@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from assistant import indexing, services
 from meditrack.accounts.models import User
@@ -9,8 +10,11 @@ from meditrack.inference.errors import InferenceError
 
 
 # Readers follow the reply's stream, never a task result: none is stored, and sending one
-# does not subscribe to the result backend first.
-@shared_task(name="assistant.generate_reply", ignore_result=True)
+# does not subscribe to the result backend first. A database that does not answer (a restart) is waited for:
+# the reply would otherwise stay 'streaming', its end unsaved and unannounced, until the sweeper (the retry
+# closes it as interrupted, keeping its text, when it had started).
+@shared_task(name="assistant.generate_reply", ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=2, retry_backoff_max=60, max_retries=10)
 def generate_reply(message_id: int, model: str | None = None) -> None:
     services.reply_generate(message_id=message_id, model=model)
 
