@@ -5,7 +5,8 @@ Imports nothing from Django. `status` is the HTTP status the API answers with.
 
 from __future__ import annotations
 
-from celery.exceptions import SoftTimeLimitExceeded
+# Celery's own (celery.exceptions re-exports it), from its process pool package: no Celery app is imported here.
+from billiard.exceptions import SoftTimeLimitExceeded
 
 
 class InferenceError(Exception):
