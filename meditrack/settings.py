@@ -324,6 +324,8 @@ SPECTACULAR_SETTINGS = {
         "VitalKindEnum": "meditrack.patients.models.Vital.Kind",
         "CareAlertKindEnum": "meditrack.patients.models.CareAlert.Kind",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "meditrack.openapi.error_responses"],
     # Served from our own static files: the docs work offline and without a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
