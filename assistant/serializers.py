@@ -13,7 +13,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    patient = serializers.CharField(source="patient.patient_id", read_only=True, default=None,
+    patient = serializers.CharField(source="patient.patient_id", read_only=True, default=None, allow_null=True,
                                     help_text="The public id of the patient a clinician's chat is about.")
 
     class Meta:
