@@ -47,7 +47,7 @@ class LessonBriefSerializer(serializers.ModelSerializer):
 
 
 class VocabularyItemSerializer(serializers.ModelSerializer):
-    lesson = LessonBriefSerializer(read_only=True)
+    lesson = LessonBriefSerializer(read_only=True, allow_null=True)
     due = serializers.SerializerMethodField()
 
     class Meta:
@@ -144,7 +144,7 @@ class PracticeTurnSerializer(serializers.ModelSerializer):
 
 
 class PracticeSessionSerializer(serializers.ModelSerializer):
-    lesson = LessonBriefSerializer(read_only=True)
+    lesson = LessonBriefSerializer(read_only=True, allow_null=True)
     target = serializers.SerializerMethodField()
     hint = serializers.SerializerMethodField()
     phrase_number = serializers.SerializerMethodField()
