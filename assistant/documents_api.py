@@ -1,6 +1,6 @@
 """Documents and search API: upload (multipart `file`, optional `title`), list, read, delete; fused search."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -83,7 +83,7 @@ class SearchApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("k", int),
                                OpenApiParameter("patient_id", str)],
-                   responses=PassageSerializer(many=True))
+                   responses=inline_serializer("SearchResults", {"results": PassageSerializer(many=True)}))
     def get(self, request):
         if len(request.query_params.get("q", "")) > MAX_QUERY_CHARS:
             raise ApplicationError(f"A search is limited to {MAX_QUERY_CHARS} characters.",
