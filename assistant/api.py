@@ -153,6 +153,10 @@ class MessageListApi(generics.ListAPIView):
     serializer_class = MessageSerializer
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    def get_renderers(self):
+        # Only a reply streams: a page of messages as an event stream would read as one error event.
+        return super().get_renderers() if self.request.method == "POST" else [JSONRenderer()]
+
     def get_queryset(self):
         return own_session(self.request, self.kwargs["session_id"]).messages.all()
 

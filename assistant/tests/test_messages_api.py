@@ -155,6 +155,14 @@ def test_an_error_asked_for_as_sse_comes_as_an_error_event(patient_api, session)
     assert r.content.startswith(b"event: error\ndata: {")
 
 
+def test_the_messages_are_never_a_page_sent_as_an_error_event(patient_api, session):
+    session.messages.create(role="user", content="Hello")
+    assert patient_api.get(url(session), HTTP_ACCEPT="text/event-stream").status_code == 406
+    assert patient_api.get(url(session), {"format": "sse"}).status_code == 404
+    page = patient_api.get(url(session), HTTP_ACCEPT="text/event-stream, application/json")
+    assert page["Content-Type"] == "application/json" and page.json()["results"][0]["content"] == "Hello"
+
+
 def test_a_second_message_while_a_reply_streams_is_409(patient_api, session, chat_model):
     Message.objects.create(session=session, role="assistant", status="streaming")
     r = patient_api.post(url(session), {"content": "again"}, format="json")
