@@ -121,8 +121,9 @@ def _patient_to_manage(request, patient_id: str) -> Patient:
     return patient
 
 
-def _paginate(view, request, queryset, serializer_class, pagination_class=Pagination, **extra):
-    paginator = pagination_class()
+def _paginate(view, request, queryset, serializer_class, pagination_class=None, **extra):
+    # A view that pages names its pagination_class: drf-spectacular then documents the page, not a bare list.
+    paginator = (pagination_class or view.pagination_class)()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data, **extra)
 
@@ -132,6 +133,8 @@ def _with_clinicians(qs):
 
 
 class PatientListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(responses=PatientSerializer(many=True), summary="The patients you may reach",
                    description="A clinician's assigned patients; a patient's own record.")
     def get(self, request):
@@ -167,6 +170,8 @@ class PatientDetailApi(APIView):
 
 
 class VitalListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(parameters=[VitalQuerySerializer], responses=VitalSerializer(many=True),
                    summary="A patient's readings, oldest first",
                    description="Values are in the kind's canonical unit (mmHg, bpm, mg/dL, kg, °C, %, /min). "
@@ -271,6 +276,8 @@ class IntakeListApi(APIView):
 
 
 class CareAlertListApi(APIView):
+    pagination_class = Pagination
+
     @extend_schema(parameters=[CareAlertQuerySerializer], responses=CareAlertSerializer(many=True),
                    summary="A patient's care alerts, newest first (clinicians)",
                    description="Kept until a clinician marks them seen; 'patient.alert' on /ws/notifications/ "
