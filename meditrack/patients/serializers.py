@@ -181,7 +181,7 @@ class ImportResultSerializer(serializers.Serializer):
 
 
 class CareAlertSerializer(serializers.ModelSerializer):
-    seen_by = serializers.CharField(source="seen_by.get_full_name", default=None, read_only=True)
+    seen_by = serializers.CharField(source="seen_by.get_full_name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = CareAlert
