@@ -301,6 +301,13 @@ class FhirApi(APIView):
     parser_classes = [FhirBundleParser, FhirJsonParser]
     renderer_classes = [JSONRenderer, FhirJsonRenderer]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:
+            # An error is ours, not a FHIR resource: JSON, whichever format the bundle was asked in.
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return response
+
     @extend_schema(responses={200: OpenApiResponse(description="A FHIR R4 Bundle (type collection)")},
                    parameters=[OpenApiParameter("format", str, enum=["json", "fhir"], required=False)],
                    summary="Export the patient's vitals and medications as a FHIR R4 Bundle")
