@@ -1,5 +1,5 @@
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +24,12 @@ class DateOrDateTimeField(serializers.Field):
             value = None
         if value is None:
             self.fail("invalid")
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            # Python reads offsets up to ±23:59, PostgreSQL takes ±15:59 (a 500): the same instant in UTC.
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:  # before year 1 in UTC
+                self.fail("invalid")
         return value
 
     def to_representation(self, value):

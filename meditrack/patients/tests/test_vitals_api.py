@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,6 +96,19 @@ def test_it_rejects_a_bad_query(patient_api, record, query, field):
     r = patient_api.get(URL, query)
     assert r.status_code == 400
     assert field in r.json()["error"]["fields"]
+
+
+def test_a_bound_with_any_utc_offset_python_reads_is_that_instant(patient_api, record):
+    patient_api.post(URL, reading("heart_rate", 70, "bpm", datetime(2024, 5, 1, 12, tzinfo=UTC)), format="json")
+    # 20:00 on 1 May at +20:00 is midnight UTC: PostgreSQL itself takes offsets up to 15:59 only.
+    assert patient_api.get(URL, {"to": "2024-05-01T20:00:00+20:00"}).json()["count"] == 0
+    assert patient_api.get(URL, {"from": "2024-05-01T20:00:00+20:00"}).json()["count"] == 1
+
+
+def test_a_bound_before_year_1_in_utc_is_refused(patient_api, record):
+    r = patient_api.get(URL, {"to": "0001-01-01T00:00:00+20:00"})
+    assert r.status_code == 400
+    assert "to" in r.json()["error"]["fields"]
 
 
 def test_it_pages_long_lists(patient_api, record):
