@@ -119,6 +119,9 @@ def entry_update(*, entry: JournalEntry, text: str | None = None, written_at: da
 def entry_delete(*, entry: JournalEntry) -> None:
     owner_id = entry.owner_id
     with transaction.atomic():
+        # Locked first, as what saves rows that point at the entry (the assistant's passages) locks it: those are
+        # saved before the delete collects them, where their foreign key refused the delete at commit.
+        JournalEntry.objects.select_for_update().filter(pk=entry.pk).first()
         entry.delete()
         _insights_invalidate_on_commit(owner_id=owner_id)
 
