@@ -50,7 +50,11 @@ def document_create(*, owner: User, filename: str, size: int, read, title: str |
 
 def document_delete(*, document: Document) -> None:
     """The document and its chunks, at once: a search after this never finds them."""
-    document.delete()
+    with transaction.atomic():
+        # Locked first, as the indexer locks it to save the chunks: those are saved before the delete collects
+        # them, where their foreign key refused the delete at commit.
+        Document.objects.select_for_update().filter(pk=document.pk).first()
+        document.delete()
 
 
 # ---- reads

@@ -1,4 +1,4 @@
-"""A journal entry deleted while the indexer saves its passages: the delete waits for them and takes
+"""A journal entry or a document deleted while the indexer saves its passages: the delete waits for them and takes
 them along. It collected the passages before they were saved, and their foreign key, checked at commit, refused
 it: a 500 that the API fuzz test found (DELETE /api/v1/journal/entries/<id> while the entry was being indexed)."""
 
@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assistant import indexing
-from assistant.models import Chunk
+from assistant import documents, indexing
+from assistant.models import Chunk, Document
 from journal import services as journal
 from journal.models import JournalEntry
 from meditrack.testing.factories import model, serve, tier
@@ -62,3 +62,15 @@ def test_an_entry_deleted_while_its_passages_are_saved_goes_with_them(patient, e
 
     assert errors == []
     assert not JournalEntry.objects.exists() and not Chunk.objects.exists()
+
+
+def test_a_document_deleted_while_its_passages_are_saved_goes_with_them(patient, embedder):
+    document = Document.objects.create(owner=patient, title="Plan", filename="plan.txt", media_type="text/plain",
+                                       size_bytes=22, upload=b"Walk twenty minutes a day.")
+
+    errors = deleted_while_indexed(lambda: Document.objects.select_for_update().get(pk=document.pk),
+                                   lambda: documents.document_delete(document=Document.objects.get(pk=document.pk)),
+                                   lambda: indexing.document_index(document_id=document.pk))
+
+    assert errors == []
+    assert not Document.objects.exists() and not Chunk.objects.exists()
