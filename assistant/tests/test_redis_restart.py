@@ -14,7 +14,6 @@ import pytest
 import redis
 from django.conf import settings
 from knox.models import AuthToken
-from kombu import pools
 from websockets.sync.client import connect
 
 from assistant import streams
@@ -39,10 +38,12 @@ def restart_redis(*, down_s: float) -> None:
     process.wait(timeout=30)
     time.sleep(down_s)
     redis_start(home, urlsplit(settings.REDIS_URL).port)
-    # This process's broker connections (the fixtures purge and ping through them) went with the old server:
-    # new pools, as Celery makes them in a forked child (it has no public call for it).
-    pools.reset()
-    celery_app._after_fork()
+    # This process's pooled broker connections (the fixtures purge and ping through them) went with the old
+    # server: drop them and fill the pools again with unopened ones, keeping the pools for the tests that follow
+    # (closing them, as a forked child does, leaves Celery's control mailbox holding a closed pool).
+    for pool in (celery_app.pool, celery_app.amqp.producer_pool):
+        pool.force_close_all(close_pool=False)
+        pool.setup()
 
 
 def sse_events(response: httpx.Response):
