@@ -20,6 +20,7 @@ from assistant import streams
 from assistant.models import Message
 from meditrack.celery import app as celery_app
 from meditrack.embedded import redis_start
+from meditrack.testing.sse import sse_events
 from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,15 +45,6 @@ def restart_redis(*, down_s: float) -> None:
     for pool in (celery_app.pool, celery_app.amqp.producer_pool):
         pool.force_close_all(close_pool=False)
         pool.setup()
-
-
-def sse_events(response: httpx.Response):
-    kind = None
-    for line in response.iter_lines():
-        if line.startswith("event: "):
-            kind = line.removeprefix("event: ")
-        elif line.startswith("data: "):
-            yield kind, json.loads(line.removeprefix("data: "))
 
 
 def resumed(base_url: str, token: str, session_id: int, message_id: int) -> list[dict]:
@@ -80,7 +72,7 @@ def test_a_reply_streaming_through_a_redis_restart_ends_once_and_the_next_messag
         with httpx.stream("POST", f"{base_url}/api/v1/chat/sessions/{session.pk}/messages", json={"content": "Hi"},
                           headers={**headers, "Accept": "text/event-stream"}, timeout=60) as response:
             assert response.status_code == 200
-            events.extend(sse_events(response))
+            events.extend(sse_events(response.iter_lines()))
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()

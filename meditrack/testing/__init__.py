@@ -1,5 +1,6 @@
 """The test kit every app's tests share: people and API clients, the model registry's rows, the loopback model
-server, real Celery workers and the Procfile's processes, waiting for what a worker does, signing a websocket in.
+server, real Celery workers and the Procfile's processes, waiting for what a worker does, signing a websocket in,
+reading an event stream.
 
 It lives in the project package because it is what every app's tests stand on, as `meditrack/` is what every
 product stands on: it uses the apps under `meditrack/` (accounts, patients, the inference registry) and no

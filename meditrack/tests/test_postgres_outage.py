@@ -3,7 +3,6 @@ answered within a bound, a 503 in the one error shape (or a 503 page), never a 5
 succeed with nothing restarted; no write is half done or doubled, and no reply is left streaming."""
 
 import contextlib
-import json
 import os
 import pwd
 import threading
@@ -21,6 +20,7 @@ from django.test import Client
 from assistant.models import ChatSession, Message
 from journal.models import EntryAnalysis, JournalEntry
 from meditrack.testing.people import token_for
+from meditrack.testing.sse import sse_events
 from meditrack.testing.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,15 +55,6 @@ def postgres_stopped():
         connection.close_pool()
 
 
-def sse_events(response: httpx.Response):
-    kind = None
-    for line in response.iter_lines():
-        if line.startswith("event: "):
-            kind = line.removeprefix("event: ")
-        elif line.startswith("data: "):
-            yield kind, json.loads(line.removeprefix("data: "))
-
-
 def test_a_postgres_outage_is_answered_503_and_leaves_nothing_half_done(patient, chat_model, model_server,
                                                                         procfile_stack):
     base_url = procfile_stack("web", "io")
@@ -82,7 +73,7 @@ def test_a_postgres_outage_is_answered_503_and_leaves_nothing_half_done(patient,
         with httpx.stream("POST", f"{base_url}/api/v1/chat/sessions/{streaming.pk}/messages",
                           json={"content": "Tell me"}, headers={**api, "Accept": "text/event-stream"},
                           timeout=60) as response:
-            events.extend(sse_events(response))
+            events.extend(sse_events(response.iter_lines()))
 
     reader = threading.Thread(target=read_reply, daemon=True)
     reader.start()
