@@ -116,7 +116,7 @@ async def tail(redis, message_id: int, *, after: int = -1, block_ms: int = 2000,
                         return
     except Exception as exc:  # the error's text could quote the stream: only its type is logged
         logger.error("reply stream unreadable", extra={"message_id": message_id, "error": type(exc).__name__})
-        yield {"type": "error", "code": "stream_failed",
+        yield {"type": "error", "message_id": message_id, "code": "stream_failed",
                "detail": "The live stream broke; the reply is still being saved. Reload to see it."}
         return
-    yield {"type": "error", "code": "timeout", "detail": "The reply did not finish in time."}
+    yield {"type": "error", "message_id": message_id, "code": "timeout", "detail": "The reply did not finish in time."}

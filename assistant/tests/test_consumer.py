@@ -5,8 +5,10 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from assistant import streams
 from assistant.models import ChatSession
 from meditrack.asgi import application
+from meditrack.redis_clients import sync_client
 from meditrack.testing.websocket import ORIGIN, cookie_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -170,6 +172,17 @@ async def test_a_model_the_tier_may_not_use_is_refused(patient, session, chat_mo
     error = await ws.receive_json_from(timeout=5)
     assert error["code"] == "model_not_allowed"
     assert await messages_of(session) == []
+    await ws.disconnect()
+
+
+async def test_a_stream_that_breaks_mid_reply_ends_that_reply_with_an_error(patient, session, chat_model):
+    ws = await open_chat(patient, session.pk)
+    await ws.send_json_to({"type": "user_message", "content": "Count"})
+    started = await ws.receive_json_from(timeout=5)
+    # An entry no reader can decode: the page must still learn which reply ended, to mark it and unlock the input.
+    sync_client().xadd(streams.stream_key(started["message_id"]), {"kind": "tokens", "start": "x", "texts": "[]"})
+    error = await ws.receive_json_from(timeout=5)
+    assert (error["type"], error["code"], error["message_id"]) == ("error", "stream_failed", started["message_id"])
     await ws.disconnect()
 
 

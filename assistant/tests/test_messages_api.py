@@ -60,7 +60,8 @@ async def test_a_stream_that_breaks_mid_reply_ends_with_an_error_event(patient, 
     sync_client().xadd(streams.stream_key(started["message_id"]), {"kind": "tokens", "start": "x", "texts": "[]"})
     rest = b"".join([chunk async for chunk in chunks]).decode()
     assert rest.startswith("event: error\n")
-    assert json.loads(rest.split("data: ", 1)[1])["code"] == "stream_failed"
+    error = json.loads(rest.split("data: ", 1)[1])
+    assert (error["code"], error["message_id"]) == ("stream_failed", started["message_id"])
 
 
 @pytest.mark.asyncio
