@@ -24,16 +24,22 @@ class CheckFailed(Exception):
     pass
 
 
+def _pooled_connection():
+    # A probe must answer within the orchestrator's timeout: the pool's own wait (DB_POOL_TIMEOUT_S) is for
+    # requests, and a stopped database would hold the report that long.
+    connection.pool.open()  # idempotent: Django opens it on its first connection
+    return connection.pool.connection(timeout=CHECK_TIMEOUT_S)
+
+
 def check_database() -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    with _pooled_connection() as conn:
+        conn.execute("SELECT 1")
     return {}
 
 
 def check_pgvector() -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-        row = cursor.fetchone()
+    with _pooled_connection() as conn:
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
     if row is None:
         raise CheckFailed("the vector extension is not installed")
     return {"version": row[0]}
@@ -69,13 +75,18 @@ CHECKS: dict[str, Callable[[], dict]] = {
     "broker": check_broker,
     "worker": check_worker,
 }
+# A check that cannot pass without an earlier one is not tried again when that one failed.
+REQUIRES = {"pgvector": "database"}
 
 
 def health_report() -> tuple[bool, dict]:
     results = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
+        needed = REQUIRES.get(name)
         try:
+            if needed and results[needed]["status"] != "ok":
+                raise CheckFailed(f"needs the {needed}, which failed")
             result = {"status": "ok", **check()}
         except CheckFailed as exc:
             result = {"status": "error", "error": str(exc)}

@@ -29,6 +29,8 @@ OUTAGE_S = 10
 # A request waits for the database as long as the web's pool does (DB_POOL_TIMEOUT_S, 10 s), then is answered:
 # one not answered within this bound hangs, and fails the test.
 ANSWER_BOUND_S = 25
+# The compose file's health probe gives up after 5 s: within it, the report must say what failed.
+HEALTH_PROBE_S = 5
 REPLY = [f"w{i} " for i in range(20)]
 
 
@@ -86,13 +88,14 @@ def test_a_postgres_outage_is_answered_503_and_leaves_nothing_half_done(patient,
         "chat": ("POST", f"/api/v1/chat/sessions/{asking.pk}/messages",
                  {"headers": api, "json": {"content": "Are you there?", "client_id": chat_id}}),
         "page": ("GET", "/journal/", {"cookies": cookies}),
+        "health": ("GET", "/api/v1/health", {"timeout": HEALTH_PROBE_S}),
     }
     answers = {}
 
     def call(name):
         method, path, options = calls[name]
         try:
-            answers[name] = httpx.request(method, f"{base_url}{path}", timeout=ANSWER_BOUND_S, **options)
+            answers[name] = httpx.request(method, f"{base_url}{path}", **{"timeout": ANSWER_BOUND_S, **options})
         except httpx.TimeoutException as exc:
             answers[name] = exc
 
@@ -105,7 +108,13 @@ def test_a_postgres_outage_is_answered_503_and_leaves_nothing_half_done(patient,
     for client in clients:
         client.join()
 
-    # During: each answered, as a 503 in the one shape (or its page), or as it would have been had it waited.
+    # During: the health report names the database; each request is answered, as a 503 in the one shape (or its
+    # page), or as it would have been had it waited.
+    health = answers.pop("health")
+    assert isinstance(health, httpx.Response), f"no health report within the probe's {HEALTH_PROBE_S} s"
+    assert health.status_code == 503
+    assert {name: check["status"] for name, check in health.json()["checks"].items()} == {
+        "database": "error", "pgvector": "error", "redis": "ok", "broker": "ok", "worker": "ok"}
     for name, answer in answers.items():
         assert isinstance(answer, httpx.Response), f"{name}: no answer within {ANSWER_BOUND_S} s"
         assert answer.status_code in (200, 201, 503), (name, answer.status_code, answer.text[:300])
